@@ -1,0 +1,108 @@
+import { and, eq, lt, ne } from 'drizzle-orm';
+import type { Db } from '../db/types.ts';
+import { managerOrganisations, sessions, users, type Audience } from '../db/schema.ts';
+import { bytesEqual, hashBytes, randomToken } from './tokens.ts';
+
+export const SESSION_COOKIE = 'session';
+/** Signed-in people stay signed in while they keep using the platform; 14 idle days end a session. */
+export const SESSION_IDLE_MS = 14 * 24 * 60 * 60 * 1000;
+/** Extend at most once an hour, so most requests need no write. */
+const RENEW_AFTER_MS = 60 * 60 * 1000;
+
+export interface AuthUser {
+	id: string;
+	name: string;
+	email: string;
+	organisationId: string;
+	teamId: string | null;
+	audience: Audience;
+	isAdmin: boolean;
+	managedOrganisationIds: string[];
+}
+
+export interface SessionInfo {
+	id: string;
+	expiresAt: Date;
+}
+
+export async function createSession(
+	db: Db,
+	userId: string,
+	now = new Date()
+): Promise<{ token: string; expiresAt: Date }> {
+	const id = randomToken(15);
+	const secret = randomToken(20);
+	const expiresAt = new Date(now.getTime() + SESSION_IDLE_MS);
+	await db.insert(sessions).values({ id, secretHash: hashBytes(secret), userId, expiresAt, createdAt: now });
+	return { token: `${id}.${secret}`, expiresAt };
+}
+
+/**
+ * Validates `<id>.<secret>`: looks the session up by id, compares the secret's hash in constant
+ * time, ends expired sessions and slides the expiry forward for active ones.
+ */
+export async function validateSessionToken(
+	db: Db,
+	token: string,
+	now = new Date()
+): Promise<{ session: SessionInfo; user: AuthUser } | null> {
+	const [id, secret, ...rest] = token.split('.');
+	if (!id || !secret || rest.length > 0 || id.length > 64 || secret.length > 64) return null;
+	const [row] = await db
+		.select({
+			secretHash: sessions.secretHash,
+			expiresAt: sessions.expiresAt,
+			user: {
+				id: users.id,
+				name: users.name,
+				email: users.email,
+				organisationId: users.organisationId,
+				teamId: users.teamId,
+				audience: users.audience,
+				isAdmin: users.isAdmin,
+				status: users.status
+			}
+		})
+		.from(sessions)
+		.innerJoin(users, eq(users.id, sessions.userId))
+		.where(eq(sessions.id, id));
+	if (!row) return null;
+	if (!bytesEqual(new Uint8Array(row.secretHash), hashBytes(secret))) return null;
+	if (row.expiresAt.getTime() <= now.getTime() || row.user.status !== 'active') {
+		await db.delete(sessions).where(eq(sessions.id, id));
+		return null;
+	}
+	let expiresAt = row.expiresAt;
+	if (expiresAt.getTime() - now.getTime() < SESSION_IDLE_MS - RENEW_AFTER_MS) {
+		expiresAt = new Date(now.getTime() + SESSION_IDLE_MS);
+		await db.update(sessions).set({ expiresAt }).where(eq(sessions.id, id));
+	}
+	const managed = await db
+		.select({ organisationId: managerOrganisations.organisationId })
+		.from(managerOrganisations)
+		.where(eq(managerOrganisations.userId, row.user.id));
+	const { status: _status, ...user } = row.user;
+	return {
+		session: { id, expiresAt },
+		user: { ...user, managedOrganisationIds: managed.map((m) => m.organisationId) }
+	};
+}
+
+export async function invalidateSession(db: Db, sessionId: string): Promise<void> {
+	await db.delete(sessions).where(eq(sessions.id, sessionId));
+}
+
+/** Ends every session of a person: on password change, deactivation or role change. */
+export async function invalidateUserSessions(db: Db, userId: string, exceptSessionId?: string): Promise<void> {
+	await db
+		.delete(sessions)
+		.where(exceptSessionId ? and(eq(sessions.userId, userId), ne(sessions.id, exceptSessionId)) : eq(sessions.userId, userId));
+}
+
+export async function deleteExpiredSessions(db: Db, now = new Date()): Promise<void> {
+	await db.delete(sessions).where(lt(sessions.expiresAt, now));
+}
+
+export function sessionIdOf(token: string): string {
+	return token.split('.')[0] ?? '';
+}

@@ -1,0 +1,76 @@
+import path from 'node:path';
+import type { AppConfig } from '../config.ts';
+import * as schema from './schema.ts';
+import type { Db } from './types.ts';
+import { acquireDataDirLock } from './pglite-lock.ts';
+
+export interface DatabaseHandle {
+	db: Db;
+	driver: 'postgres' | 'pglite';
+	/** Answers whether the database responds within the timeout. */
+	ping(timeoutMs?: number): Promise<boolean>;
+	close(): Promise<void>;
+}
+
+/** postgres.js when a URL is given, PGlite (embedded, under dataDir) otherwise. */
+export async function openDatabase(
+	cfg: Pick<AppConfig, 'databaseUrl' | 'dataDir'>,
+	options: { inMemory?: boolean } = {}
+): Promise<DatabaseHandle> {
+	if (cfg.databaseUrl) {
+		const { default: postgres } = await import('postgres');
+		const { drizzle } = await import('drizzle-orm/postgres-js');
+		const client = postgres(cfg.databaseUrl, {
+			max: Number(process.env.DATABASE_POOL_SIZE ?? 10),
+			onnotice: () => {},
+			connect_timeout: 5,
+			idle_timeout: 30
+		});
+		const db = drizzle(client, { schema }) as unknown as Db;
+		return {
+			db,
+			driver: 'postgres',
+			ping: (timeoutMs = 2000) => withTimeout(client`select 1`.then(() => true), timeoutMs),
+			close: () => client.end({ timeout: 5 })
+		};
+	}
+	const { PGlite } = await import('@electric-sql/pglite');
+	const { drizzle } = await import('drizzle-orm/pglite');
+	let release = () => {};
+	let client;
+	if (options.inMemory) {
+		client = new PGlite();
+	} else {
+		const dir = path.join(cfg.dataDir, 'pglite');
+		release = acquireDataDirLock(cfg.dataDir);
+		try {
+			client = new PGlite(dir);
+			await client.waitReady;
+		} catch (error) {
+			release();
+			throw error;
+		}
+	}
+	const db = drizzle(client, { schema }) as unknown as Db;
+	return {
+		db,
+		driver: 'pglite',
+		ping: (timeoutMs = 2000) => withTimeout(client.query('select 1').then(() => true), timeoutMs),
+		close: async () => {
+			await client.close();
+			release();
+		}
+	};
+}
+
+async function withTimeout(probe: Promise<boolean>, ms: number): Promise<boolean> {
+	let timer: NodeJS.Timeout | undefined;
+	const timeout = new Promise<boolean>((resolve) => {
+		timer = setTimeout(() => resolve(false), ms);
+	});
+	try {
+		return await Promise.race([probe.catch(() => false), timeout]);
+	} finally {
+		clearTimeout(timer);
+	}
+}

@@ -1,0 +1,194 @@
+import { sql } from 'drizzle-orm';
+import {
+	bigserial,
+	boolean,
+	customType,
+	index,
+	integer,
+	jsonb,
+	pgTable,
+	primaryKey,
+	text,
+	timestamp,
+	uniqueIndex,
+	uuid
+} from 'drizzle-orm/pg-core';
+
+const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
+	dataType: () => 'bytea'
+});
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+
+/** The one partnership this installation serves; seeded from content/partnership.yaml. */
+export const partnership = pgTable('partnership', {
+	id: integer('id').primaryKey().default(1),
+	name: text('name').notNull(),
+	shortName: text('short_name').notNull(),
+	fullName: text('full_name').notNull(),
+	area: text('area').notNull().default(''),
+	brandColour: text('brand_colour').notNull(),
+	logo: text('logo'),
+	updatedAt: updatedAt()
+});
+
+export const organisationKinds = ['council', 'police', 'fire', 'health', 'probation', 'community'] as const;
+export type OrganisationKind = (typeof organisationKinds)[number];
+
+export const organisations = pgTable('organisations', {
+	id: uuid('id').primaryKey().defaultRandom(),
+	/** Stable key from the seed file, so re-seeding updates rather than duplicates. */
+	key: text('key').notNull().unique(),
+	name: text('name').notNull(),
+	kind: text('kind').$type<OrganisationKind>().notNull(),
+	description: text('description').notNull().default(''),
+	createdAt: createdAt()
+});
+
+export const teams = pgTable(
+	'teams',
+	{
+		id: uuid('id').primaryKey().defaultRandom(),
+		organisationId: uuid('organisation_id')
+			.notNull()
+			.references(() => organisations.id),
+		name: text('name').notNull(),
+		createdAt: createdAt()
+	},
+	(t) => [uniqueIndex('teams_org_name_uq').on(t.organisationId, sql`lower(${t.name})`)]
+);
+
+export const audiences = ['frontline', 'community'] as const;
+export type Audience = (typeof audiences)[number];
+export const userStatuses = ['active', 'deactivated'] as const;
+export type UserStatus = (typeof userStatuses)[number];
+
+export const users = pgTable(
+	'users',
+	{
+		id: uuid('id').primaryKey().defaultRandom(),
+		/** Stored lower-cased; unique. */
+		email: text('email').notNull(),
+		name: text('name').notNull(),
+		organisationId: uuid('organisation_id')
+			.notNull()
+			.references(() => organisations.id),
+		teamId: uuid('team_id').references(() => teams.id),
+		audience: text('audience').$type<Audience>().notNull(),
+		isAdmin: boolean('is_admin').notNull().default(false),
+		passwordHash: text('password_hash'),
+		status: text('status').$type<UserStatus>().notNull().default('active'),
+		/** Synthetic people made by demo:seed; real data must never be mixed with them. */
+		isDemo: boolean('is_demo').notNull().default(false),
+		remindersOptOut: boolean('reminders_opt_out').notNull().default(false),
+		createdAt: createdAt(),
+		updatedAt: updatedAt()
+	},
+	(t) => [
+		uniqueIndex('users_email_uq').on(t.email),
+		index('users_org_idx').on(t.organisationId, t.status),
+		index('users_team_idx').on(t.teamId)
+	]
+);
+
+/** A manager manages one or more organisations. */
+export const managerOrganisations = pgTable(
+	'manager_organisations',
+	{
+		userId: uuid('user_id')
+			.notNull()
+			.references(() => users.id),
+		organisationId: uuid('organisation_id')
+			.notNull()
+			.references(() => organisations.id)
+	},
+	(t) => [primaryKey({ columns: [t.userId, t.organisationId] }), index('manager_orgs_org_idx').on(t.organisationId)]
+);
+
+/** Lucia-style sessions: the token is `<id>.<secret>`; only a SHA-256 hash of the secret is stored. */
+export const sessions = pgTable(
+	'sessions',
+	{
+		id: text('id').primaryKey(),
+		secretHash: bytea('secret_hash').notNull(),
+		userId: uuid('user_id')
+			.notNull()
+			.references(() => users.id),
+		expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+		createdAt: createdAt()
+	},
+	(t) => [index('sessions_user_idx').on(t.userId)]
+);
+
+export const tokenKinds = ['setup', 'invite', 'reset'] as const;
+export type TokenKind = (typeof tokenKinds)[number];
+
+/** Single-use links (first-run setup, invitations, password resets). Only the hash of the token is kept. */
+export const oneTimeTokens = pgTable(
+	'one_time_tokens',
+	{
+		tokenHash: text('token_hash').primaryKey(),
+		kind: text('kind').$type<TokenKind>().notNull(),
+		userId: uuid('user_id').references(() => users.id),
+		expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+		usedAt: timestamp('used_at', { withTimezone: true }),
+		createdAt: createdAt()
+	},
+	(t) => [index('one_time_tokens_user_idx').on(t.userId, t.kind)]
+);
+
+/** Failed sign-in counters, per account and per IP, shared by every app instance. */
+export const signInThrottle = pgTable('sign_in_throttle', {
+	key: text('key').primaryKey(),
+	failures: integer('failures').notNull().default(0),
+	windowStartedAt: timestamp('window_started_at', { withTimezone: true }).notNull(),
+	lockedUntil: timestamp('locked_until', { withTimezone: true })
+});
+
+export const auditLog = pgTable(
+	'audit_log',
+	{
+		id: bigserial('id', { mode: 'number' }).primaryKey(),
+		at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+		actorId: uuid('actor_id').references(() => users.id),
+		action: text('action').notNull(),
+		targetType: text('target_type').notNull(),
+		targetId: text('target_id'),
+		organisationId: uuid('organisation_id').references(() => organisations.id),
+		reason: text('reason'),
+		details: jsonb('details').$type<Record<string, unknown>>().notNull().default({})
+	},
+	(t) => [index('audit_log_at_idx').on(t.at), index('audit_log_target_idx').on(t.targetType, t.targetId)]
+);
+
+/** Every email the platform sends is kept here; with no SMTP configured, this is where admins read them. */
+export const outbox = pgTable(
+	'outbox',
+	{
+		id: uuid('id').primaryKey().defaultRandom(),
+		toAddress: text('to_address').notNull(),
+		subject: text('subject').notNull(),
+		body: text('body').notNull(),
+		createdAt: createdAt(),
+		sentAt: timestamp('sent_at', { withTimezone: true }),
+		error: text('error')
+	},
+	(t) => [index('outbox_created_idx').on(t.createdAt)]
+);
+
+/** Local contacts shown in lessons' "who to contact" cards; seeded, then editable by admins. */
+export const localContacts = pgTable(
+	'local_contacts',
+	{
+		id: uuid('id').primaryKey().defaultRandom(),
+		topic: text('topic').notNull(),
+		name: text('name').notNull(),
+		phone: text('phone'),
+		url: text('url'),
+		notes: text('notes'),
+		sortOrder: integer('sort_order').notNull().default(0),
+		updatedAt: updatedAt()
+	},
+	(t) => [index('local_contacts_topic_idx').on(t.topic, t.sortOrder)]
+);

@@ -1,0 +1,44 @@
+import type { Actions, PageServerLoad } from './$types';
+import { db } from '$lib/server/app';
+import { commitImport, IMPORT_COLUMNS, MAX_IMPORT_BYTES, previewImport } from '$lib/server/people/import';
+import { mailContext } from '$lib/server/http/context';
+import { failFromError, readForm } from '$lib/server/http/forms';
+import { ValidationError } from '$lib/server/errors';
+
+export const load: PageServerLoad = () => ({ columns: IMPORT_COLUMNS });
+
+/** The CSV comes from an uploaded file or, on the confirm step, from the hidden field of the preview. */
+async function csvFrom(form: FormData): Promise<string> {
+	const file = form.get('file');
+	if (file instanceof File && file.size > 0) {
+		if (file.size > MAX_IMPORT_BYTES) throw new ValidationError({ file: 'The file must be smaller than 2 MB' });
+		const text = await file.text();
+		if (text.includes('\u0000')) throw new ValidationError({ file: 'The file must be a CSV file (text), not a spreadsheet or other file' });
+		return text;
+	}
+	const csv = form.get('csv');
+	if (typeof csv === 'string' && csv.trim()) return csv;
+	throw new ValidationError({ file: 'Choose a CSV file to import' });
+}
+
+export const actions: Actions = {
+	preview: async ({ request, locals }) => {
+		const form = await readForm(request);
+		try {
+			const csv = await csvFrom(form);
+			const preview = await previewImport(db(), locals.user!, csv);
+			return { preview, csv };
+		} catch (e) {
+			return failFromError(e, form);
+		}
+	},
+	commit: async ({ request, locals, url }) => {
+		const form = await readForm(request);
+		try {
+			const counts = await commitImport(db(), locals.user!, await csvFrom(form), await mailContext(url));
+			return { imported: counts };
+		} catch (e) {
+			return failFromError(e, form);
+		}
+	}
+};
