@@ -13,8 +13,6 @@ declare global {
 			/** A short reference to quote to support; matches the server log line. */
 			reference?: string;
 		}
-		interface PageState {}
-		interface Platform {}
 	}
 }
 

@@ -1,72 +1,8 @@
 import { inject } from 'vitest';
-import { eq } from 'drizzle-orm';
 import { freshDatabase, type TestDatabase } from './test-db.ts';
-import type { Db } from '../../src/lib/server/db/types.ts';
-import { managerOrganisations, organisations, teams, users, type Audience } from '../../src/lib/server/db/schema.ts';
-import { hashPassword } from '../../src/lib/server/auth/password.ts';
-import type { AuthUser } from '../../src/lib/server/auth/sessions.ts';
+
+export * from './people.ts';
 
 export async function testDatabase(): Promise<TestDatabase> {
 	return freshDatabase(inject('dbTemplate'));
-}
-
-export async function orgId(db: Db, key: string): Promise<string> {
-	const [row] = await db.select({ id: organisations.id }).from(organisations).where(eq(organisations.key, key));
-	if (!row) throw new Error(`no organisation ${key}`);
-	return row.id;
-}
-
-export async function teamId(db: Db, organisationKey: string, name: string): Promise<string> {
-	const org = await orgId(db, organisationKey);
-	const rows = await db.select().from(teams).where(eq(teams.organisationId, org));
-	const team = rows.find((t) => t.name === name);
-	if (!team) throw new Error(`no team ${name}`);
-	return team.id;
-}
-
-let hashed: Promise<string> | undefined;
-export const TEST_PASSWORD = 'correct horse battery staple';
-
-/** Makes a person directly (not through the invite journey), returning them as the session would. */
-export async function makePerson(
-	db: Db,
-	opts: {
-		email: string;
-		organisationKey?: string;
-		name?: string;
-		audience?: Audience;
-		isAdmin?: boolean;
-		manages?: string[];
-		password?: boolean;
-	}
-): Promise<AuthUser> {
-	hashed ??= hashPassword(TEST_PASSWORD);
-	const organisationId = await orgId(db, opts.organisationKey ?? 'west-yorkshire-police');
-	const [row] = await db
-		.insert(users)
-		.values({
-			email: opts.email.toLowerCase(),
-			name: opts.name ?? opts.email.split('@')[0]!,
-			organisationId,
-			audience: opts.audience ?? 'frontline',
-			isAdmin: opts.isAdmin ?? false,
-			passwordHash: opts.password === false ? null : await hashed
-		})
-		.returning();
-	const managed: string[] = [];
-	for (const key of opts.manages ?? []) {
-		const id = await orgId(db, key);
-		await db.insert(managerOrganisations).values({ userId: row!.id, organisationId: id });
-		managed.push(id);
-	}
-	return {
-		id: row!.id,
-		name: row!.name,
-		email: row!.email,
-		organisationId,
-		teamId: null,
-		audience: row!.audience,
-		isAdmin: row!.isAdmin,
-		managedOrganisationIds: managed
-	};
 }

@@ -1,0 +1,22 @@
+/** The people every end-to-end test can rely on; made once by global-setup before the server starts. */
+export const PASSWORD = 'e2e passphrase for testing';
+
+export const WORLD = {
+	admin: { email: 'admin@e2e.example', name: 'Alex Admin', organisationKey: 'kirklees-council', isAdmin: true },
+	policeManager: { email: 'police.manager@e2e.example', name: 'Pat Police-Manager', organisationKey: 'west-yorkshire-police', manages: ['west-yorkshire-police'] },
+	councilManager: { email: 'council.manager@e2e.example', name: 'Chris Council-Manager', organisationKey: 'kirklees-council', manages: ['kirklees-council'] },
+	councilOfficer: { email: 'council.officer@e2e.example', name: 'Cory Council-Officer', organisationKey: 'kirklees-council' },
+	learner: { email: 'learner@e2e.example', name: 'Lee Learner', organisationKey: 'west-yorkshire-police' },
+	volunteer: { email: 'volunteer@e2e.example', name: 'Val Volunteer', organisationKey: 'community-volunteers', audience: 'community' as const },
+	throttled: { email: 'throttled@e2e.example', name: 'Theo Throttled', organisationKey: 'west-yorkshire-police' },
+	forgetful: { email: 'forgetful@e2e.example', name: 'Fran Forgetful', organisationKey: 'wyfrs' },
+	leaver: { email: 'leaver@e2e.example', name: 'Lou Leaver', organisationKey: 'west-yorkshire-police' }
+} as const;
+
+export type WorldKey = keyof typeof WORLD;
+
+export function worldIds(): Record<WorldKey, string> {
+	const raw = process.env.E2E_WORLD_IDS;
+	if (!raw) throw new Error('E2E_WORLD_IDS is not set: run the tests through Playwright so global-setup runs');
+	return JSON.parse(raw) as Record<WorldKey, string>;
+}
