@@ -6,7 +6,7 @@ const started = performance.now();
 const mode = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL ? 'PostgreSQL' : 'embedded PGlite';
 console.log(`Testing against ${mode}.`);
 
-function run(label: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}) {
+function run(label, command, args, env = {}) {
 	const t0 = performance.now();
 	console.log(`\n── ${label} ──`);
 	const result = spawnSync(command, args, { stdio: 'inherit', env: { ...process.env, ...env } });
