@@ -31,8 +31,9 @@ export async function makePerson(
 		name?: string;
 		audience?: Audience;
 		isAdmin?: boolean;
-		manages?: string[];
-		password?: boolean;
+		manages?: readonly string[];
+		/** false: no password yet (invited); a string: this argon2 hash */
+		password?: boolean | string;
 	}
 ): Promise<AuthUser> {
 	hashed ??= hashPassword(TEST_PASSWORD);
@@ -45,7 +46,7 @@ export async function makePerson(
 			organisationId,
 			audience: opts.audience ?? 'frontline',
 			isAdmin: opts.isAdmin ?? false,
-			passwordHash: opts.password === false ? null : await hashed
+			passwordHash: opts.password === false ? null : typeof opts.password === 'string' ? opts.password : await hashed
 		})
 		.returning();
 	const managed: string[] = [];

@@ -3,8 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { openDatabase } from '../../../src/lib/server/db/client.ts';
 import { hashPassword } from '../../../src/lib/server/auth/password.ts';
-import { users } from '../../../src/lib/server/db/schema.ts';
-import { eq } from 'drizzle-orm';
 import { createPostgresDatabase, migrateAndSeed, serverUrl } from '../../helpers/test-db.ts';
 import { makePerson } from '../../helpers/people.ts';
 import { E2E_PORT, startServer } from './server.ts';
@@ -22,9 +20,7 @@ export default async function globalSetup() {
 	const ids = {} as Record<WorldKey, string>;
 	const passwordHash = await hashPassword(PASSWORD);
 	for (const [key, spec] of Object.entries(WORLD) as [WorldKey, (typeof WORLD)[WorldKey]][]) {
-		const person = await makePerson(handle.db, { ...spec, password: false });
-		await handle.db.update(users).set({ passwordHash }).where(eq(users.id, person.id));
-		ids[key] = person.id;
+		ids[key] = (await makePerson(handle.db, { ...spec, password: passwordHash })).id;
 	}
 	await handle.close();
 	process.env.E2E_WORLD_IDS = JSON.stringify(ids);
