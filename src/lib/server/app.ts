@@ -6,19 +6,14 @@ import { readPartnershipFile } from './partnership/seed-file.ts';
 import { seedPartnership } from './partnership/service.ts';
 import { announceSetupIfNeeded } from './auth/service.ts';
 import { logger } from './logger.ts';
+import { courseCatalogue } from './courses/content.ts';
+import { registerCourses } from './courses/register.ts';
 
 /**
  * The process-wide database handle. Everything per-request lives in Postgres, so any number of
  * instances can run side by side (on PostgreSQL; PGlite is single-process by nature).
  */
 let handle: DatabaseHandle | undefined;
-const startupHooks: ((db: Db) => Promise<void>)[] = [];
-
-/** Later capabilities (courses, jobs) register work to run once the database is ready. */
-export function onStartup(hook: (db: Db) => Promise<void>): void {
-	startupHooks.push(hook);
-}
-
 export function db(): Db {
 	if (!handle) throw new Error('The database is not open yet');
 	return handle.db;
@@ -42,7 +37,7 @@ export async function startApp(): Promise<void> {
 			const applied = await migrate(handle.db, config.migrationsDir);
 			if (applied.length) logger.info('database migrated', { applied });
 			await seedPartnership(handle.db, readPartnershipFile(config.contentDir));
-			for (const hook of startupHooks) await hook(handle.db);
+			await registerCourses(handle.db, courseCatalogue());
 			break;
 		} catch (error) {
 			const retry = handle?.driver === 'postgres' && isConnectionError(error) && Date.now() < retryUntil;

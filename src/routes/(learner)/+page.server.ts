@@ -1,5 +1,9 @@
 import type { PageServerLoad } from './$types';
+import { db } from '$lib/server/app';
+import { myLearning } from '$lib/server/courses/service';
 
-export const load: PageServerLoad = async ({ locals, url }) => {
-	return { welcome: url.searchParams.get('welcome') === '1', firstName: locals.user!.name.split(' ')[0] };
-};
+export const load: PageServerLoad = async ({ locals, url }) => ({
+	welcome: url.searchParams.get('welcome') === '1',
+	firstName: locals.user!.name.split(' ')[0],
+	learning: await myLearning(db(), locals.user!)
+});

@@ -192,3 +192,119 @@ export const localContacts = pgTable(
 	},
 	(t) => [index('local_contacts_topic_idx').on(t.topic, t.sortOrder)]
 );
+
+export const courseKinds = ['native', 'scorm'] as const;
+export type CourseKind = (typeof courseKinds)[number];
+
+/** Courses are registered from content/ at start-up by slug, so ids stay stable across releases. */
+export const courses = pgTable('courses', {
+	id: uuid('id').primaryKey().defaultRandom(),
+	slug: text('slug').notNull().unique(),
+	kind: text('kind').$type<CourseKind>().notNull().default('native'),
+	title: text('title').notNull(),
+	summary: text('summary').notNull().default(''),
+	audiences: jsonb('audiences').$type<Audience[]>().notNull(),
+	estimatedMinutes: integer('estimated_minutes').notNull(),
+	passMark: integer('pass_mark').notNull(),
+	validityMonths: integer('validity_months').notNull().default(0),
+	version: text('version').notNull(),
+	active: boolean('active').notNull().default(true),
+	createdAt: createdAt(),
+	updatedAt: updatedAt()
+});
+
+/** Where a learner is in a course: started, last lesson opened (for resume). */
+export const courseProgress = pgTable(
+	'course_progress',
+	{
+		userId: uuid('user_id')
+			.notNull()
+			.references(() => users.id),
+		courseId: uuid('course_id')
+			.notNull()
+			.references(() => courses.id),
+		startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+		lastLesson: text('last_lesson'),
+		lastActivityAt: timestamp('last_activity_at', { withTimezone: true }).notNull().defaultNow()
+	},
+	(t) => [primaryKey({ columns: [t.userId, t.courseId] }), index('course_progress_course_idx').on(t.courseId)]
+);
+
+export const lessonVisits = pgTable(
+	'lesson_visits',
+	{
+		userId: uuid('user_id')
+			.notNull()
+			.references(() => users.id),
+		courseId: uuid('course_id')
+			.notNull()
+			.references(() => courses.id),
+		lesson: text('lesson').notNull(),
+		firstVisitedAt: timestamp('first_visited_at', { withTimezone: true }).notNull().defaultNow()
+	},
+	(t) => [primaryKey({ columns: [t.userId, t.courseId, t.lesson] })]
+);
+
+export interface DrawnQuestion {
+	questionId: string;
+	/** optionOrder[displayIndex] = index of the option in the bank */
+	optionOrder: number[];
+}
+export interface GradedAnswer {
+	questionId: string;
+	chosenOption: number;
+	correct: boolean;
+}
+
+/** One try at a course's final assessment: the questions drawn, and once submitted, the answers and result. */
+export const assessmentAttempts = pgTable(
+	'assessment_attempts',
+	{
+		id: uuid('id').primaryKey().defaultRandom(),
+		userId: uuid('user_id')
+			.notNull()
+			.references(() => users.id),
+		courseId: uuid('course_id')
+			.notNull()
+			.references(() => courses.id),
+		courseVersion: text('course_version').notNull(),
+		questions: jsonb('questions').$type<DrawnQuestion[]>().notNull(),
+		startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+		submittedAt: timestamp('submitted_at', { withTimezone: true }),
+		answers: jsonb('answers').$type<GradedAnswer[]>(),
+		scorePercent: integer('score_percent'),
+		passed: boolean('passed')
+	},
+	(t) => [index('attempts_user_course_idx').on(t.userId, t.courseId, t.startedAt)]
+);
+
+export const completionSources = ['native', 'scorm', 'external'] as const;
+export type CompletionSource = (typeof completionSources)[number];
+
+/**
+ * A learner's completion of a course: written once per passing attempt, never deleted, with the
+ * content version it was earned on. Recertification adds a new row; history is every row.
+ */
+export const completions = pgTable(
+	'completions',
+	{
+		id: uuid('id').primaryKey().defaultRandom(),
+		userId: uuid('user_id')
+			.notNull()
+			.references(() => users.id),
+		courseId: uuid('course_id')
+			.notNull()
+			.references(() => courses.id),
+		courseVersion: text('course_version').notNull(),
+		completedAt: timestamp('completed_at', { withTimezone: true }).notNull(),
+		source: text('source').$type<CompletionSource>().notNull(),
+		attemptId: uuid('attempt_id').references(() => assessmentAttempts.id),
+		scorePercent: integer('score_percent'),
+		createdAt: createdAt()
+	},
+	(t) => [
+		uniqueIndex('completions_attempt_uq').on(t.attemptId),
+		index('completions_user_course_idx').on(t.userId, t.courseId, t.completedAt),
+		index('completions_course_idx').on(t.courseId, t.completedAt)
+	]
+);
