@@ -10,7 +10,12 @@ export const WORLD = {
 	volunteer: { email: 'volunteer@e2e.example', name: 'Val Volunteer', organisationKey: 'community-volunteers', audience: 'community' as const },
 	throttled: { email: 'throttled@e2e.example', name: 'Theo Throttled', organisationKey: 'west-yorkshire-police' },
 	forgetful: { email: 'forgetful@e2e.example', name: 'Fran Forgetful', organisationKey: 'wyfrs' },
-	leaver: { email: 'leaver@e2e.example', name: 'Lou Leaver', organisationKey: 'west-yorkshire-police' }
+	leaver: { email: 'leaver@e2e.example', name: 'Lou Leaver', organisationKey: 'west-yorkshire-police' },
+	asbOfficer: { email: 'asb.officer@e2e.example', name: 'Ash Officer', organisationKey: 'kirklees-council' },
+	crVolunteer: { email: 'cr.volunteer@e2e.example', name: 'Robin Volunteer', organisationKey: 'community-volunteers', audience: 'community' as const },
+	abuseOfficer: { email: 'abuse.officer@e2e.example', name: 'Sam Officer', organisationKey: 'west-yorkshire-police' },
+	keyboardUser: { email: 'keyboard@e2e.example', name: 'Kit Keyboard', organisationKey: 'community-volunteers', audience: 'community' as const },
+	peeker: { email: 'peeker@e2e.example', name: 'Pip Peeker', organisationKey: 'wyfrs' }
 } as const;
 
 export type WorldKey = keyof typeof WORLD;
