@@ -300,6 +300,13 @@ export const completions = pgTable(
 		source: text('source').$type<CompletionSource>().notNull(),
 		attemptId: uuid('attempt_id').references(() => assessmentAttempts.id),
 		scorePercent: integer('score_percent'),
+		/** For completions recorded from outside the platform: the evidence, and who recorded it. */
+		evidence: text('evidence'),
+		recordedBy: uuid('recorded_by').references(() => users.id),
+		/** A correction never deletes: the row is voided with who, when and why. */
+		voidedAt: timestamp('voided_at', { withTimezone: true }),
+		voidedBy: uuid('voided_by').references(() => users.id),
+		voidReason: text('void_reason'),
 		createdAt: createdAt()
 	},
 	(t) => [
@@ -307,4 +314,111 @@ export const completions = pgTable(
 		index('completions_user_course_idx').on(t.userId, t.courseId, t.completedAt),
 		index('completions_course_idx').on(t.courseId, t.completedAt)
 	]
+);
+
+/**
+ * Who must complete which course by when: everyone matching organisation, team and audience
+ * (null = any), within `dueWithinDays` of joining or of the requirement starting, whichever is later.
+ */
+export const requirements = pgTable(
+	'requirements',
+	{
+		id: uuid('id').primaryKey().defaultRandom(),
+		courseId: uuid('course_id')
+			.notNull()
+			.references(() => courses.id),
+		organisationId: uuid('organisation_id').references(() => organisations.id),
+		teamId: uuid('team_id').references(() => teams.id),
+		audience: text('audience').$type<Audience>(),
+		dueWithinDays: integer('due_within_days').notNull(),
+		/** Months a completion counts for this requirement; null = the course's own validity. */
+		renewalMonths: integer('renewal_months'),
+		startsAt: timestamp('starts_at', { withTimezone: true }).notNull().defaultNow(),
+		createdBy: uuid('created_by').references(() => users.id),
+		createdAt: createdAt(),
+		retiredAt: timestamp('retired_at', { withTimezone: true }),
+		retiredBy: uuid('retired_by').references(() => users.id)
+	},
+	(t) => [index('requirements_course_idx').on(t.courseId), index('requirements_org_idx').on(t.organisationId)]
+);
+
+/** A course given to one person with a due date. Withdrawn, not deleted. */
+export const assignments = pgTable(
+	'assignments',
+	{
+		id: uuid('id').primaryKey().defaultRandom(),
+		userId: uuid('user_id')
+			.notNull()
+			.references(() => users.id),
+		courseId: uuid('course_id')
+			.notNull()
+			.references(() => courses.id),
+		dueAt: timestamp('due_at', { withTimezone: true }).notNull(),
+		assignedBy: uuid('assigned_by').references(() => users.id),
+		createdAt: createdAt(),
+		withdrawnAt: timestamp('withdrawn_at', { withTimezone: true }),
+		withdrawnBy: uuid('withdrawn_by').references(() => users.id)
+	},
+	(t) => [index('assignments_user_idx').on(t.userId, t.courseId), index('assignments_course_idx').on(t.courseId)]
+);
+
+/** One row per reminder sent: the unique key makes each reminder go exactly once, whatever runs it. */
+export const reminderLog = pgTable(
+	'reminder_log',
+	{
+		id: uuid('id').primaryKey().defaultRandom(),
+		userId: uuid('user_id')
+			.notNull()
+			.references(() => users.id),
+		courseId: uuid('course_id').references(() => courses.id),
+		kind: text('kind').notNull(),
+		/** what the reminder is about, e.g. the due date or the ISO week of a digest */
+		periodKey: text('period_key').notNull(),
+		sentAt: timestamp('sent_at', { withTimezone: true }).notNull().defaultNow()
+	},
+	(t) => [uniqueIndex('reminder_log_once_uq').on(t.userId, t.kind, t.periodKey, sql`coalesce(${t.courseId}, '00000000-0000-0000-0000-000000000000'::uuid)`)]
+);
+
+/** Ed25519 keys that sign certificates. Old keys stay to verify what they signed; one is current. */
+export const signingKeys = pgTable('signing_keys', {
+	keyId: text('key_id').primaryKey(),
+	publicKey: text('public_key').notNull(),
+	/** PKCS#8 DER, base64; encrypted with CERTIFICATE_KEY_SECRET when that is set */
+	privateKey: text('private_key').notNull(),
+	encrypted: boolean('encrypted').notNull().default(false),
+	createdAt: createdAt(),
+	retiredAt: timestamp('retired_at', { withTimezone: true })
+});
+
+/** A certificate, issued once per completion, with a snapshot of what it says and its signature. */
+export const certificates = pgTable(
+	'certificates',
+	{
+		id: uuid('id').primaryKey().defaultRandom(),
+		code: text('code').notNull().unique(),
+		completionId: uuid('completion_id')
+			.notNull()
+			.references(() => completions.id)
+			.unique(),
+		userId: uuid('user_id')
+			.notNull()
+			.references(() => users.id),
+		courseId: uuid('course_id')
+			.notNull()
+			.references(() => courses.id),
+		learnerName: text('learner_name').notNull(),
+		courseTitle: text('course_title').notNull(),
+		partnershipName: text('partnership_name').notNull(),
+		completedAt: timestamp('completed_at', { withTimezone: true }).notNull(),
+		issuedAt: timestamp('issued_at', { withTimezone: true }).notNull(),
+		expiresAt: timestamp('expires_at', { withTimezone: true }),
+		keyId: text('key_id')
+			.notNull()
+			.references(() => signingKeys.keyId),
+		signature: text('signature').notNull(),
+		revokedAt: timestamp('revoked_at', { withTimezone: true }),
+		revokedBy: uuid('revoked_by').references(() => users.id),
+		revokeReason: text('revoke_reason')
+	},
+	(t) => [index('certificates_user_idx').on(t.userId, t.courseId, t.issuedAt)]
 );
