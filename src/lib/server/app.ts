@@ -6,8 +6,7 @@ import { readPartnershipFile } from './partnership/seed-file.ts';
 import { seedPartnership } from './partnership/service.ts';
 import { announceSetupIfNeeded } from './auth/service.ts';
 import { logger } from './logger.ts';
-import { courseCatalogue } from './courses/content.ts';
-import { registerCourses } from './courses/register.ts';
+import { startCapabilities, stopCapabilities } from './capabilities.ts';
 
 /**
  * The process-wide database handle. Everything per-request lives in Postgres, so any number of
@@ -37,7 +36,7 @@ export async function startApp(): Promise<void> {
 			const applied = await migrate(handle.db, config.migrationsDir);
 			if (applied.length) logger.info('database migrated', { applied });
 			await seedPartnership(handle.db, readPartnershipFile(config.contentDir));
-			await registerCourses(handle.db, courseCatalogue());
+			await startCapabilities(handle.db);
 			break;
 		} catch (error) {
 			const retry = handle?.driver === 'postgres' && isConnectionError(error) && Date.now() < retryUntil;
@@ -54,6 +53,7 @@ export async function startApp(): Promise<void> {
 }
 
 export async function stopApp(): Promise<void> {
+	await stopCapabilities();
 	await handle?.close();
 	handle = undefined;
 }

@@ -59,6 +59,9 @@ export async function listCatalogue(db: Db, learner: AuthUser) {
 		const state: CourseState = completedAt ? 'completed' : started ? 'in-progress' : 'not-started';
 		return {
 			slug: r.slug,
+			kind: r.kind,
+			/** where the course is taken: native courses have lessons, SCORM packages a player */
+			href: r.kind === 'scorm' ? `/scorm/${r.slug}` : `/courses/${r.slug}`,
 			title: r.title,
 			summary: r.summary,
 			estimatedMinutes: r.estimatedMinutes,
