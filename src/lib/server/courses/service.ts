@@ -8,6 +8,8 @@ import { courseCatalogue } from './content.ts';
 import { lessonsFor, type CourseContent, type LessonMeta } from './content-schema.ts';
 import { drawAssessment, gradeAttempt, secureRandom, type Random } from './assessment.ts';
 import { runCompletionHooks } from './completion.ts';
+import { statusRows, type TrackingStatus } from '../tracking/status.ts';
+import { rowsOf } from '../db/migrate.ts';
 
 /** A course the learner may take: registered, active, open to their audience, with its content. */
 async function openCourse(db: Db, learner: AuthUser, slug: string) {
@@ -72,13 +74,28 @@ export async function listCatalogue(db: Db, learner: AuthUser) {
 	});
 }
 
-/** "My learning": what is in progress (most recent first) and what is completed. */
-export async function myLearning(db: Db, learner: AuthUser) {
+/**
+ * "My learning": required courses not yet done (soonest due first), then what is in progress
+ * (most recent first), then what is completed.
+ */
+export async function myLearning(db: Db, learner: AuthUser, now = new Date()) {
 	const all = await listCatalogue(db, learner);
+	const statusResult = await db.execute(sql`
+		with s as (${statusRows({ organisationIds: null, userId: learner.id }, now)})
+		select s.course_id, s.status, s.effective_due from s where s.status <> 'completed' order by s.effective_due nulls last`);
+	const bySlug = new Map(all.map((c) => [c.slug, c]));
+	const courseRows = await db.select({ id: courses.id, slug: courses.slug }).from(courses);
+	const slugOf = new Map(courseRows.map((c) => [c.id, c.slug]));
+	const required = rowsOf<{ course_id: string; status: TrackingStatus; effective_due: string | null }>(statusResult).flatMap((r) => {
+		const course = bySlug.get(slugOf.get(r.course_id) ?? '');
+		return course ? [{ ...course, trackingStatus: r.status, dueAt: r.effective_due ? new Date(r.effective_due) : null }] : [];
+	});
+	const requiredSlugs = new Set(required.map((r) => r.slug));
 	return {
-		inProgress: all.filter((c) => c.state === 'in-progress').sort((a, b) => (b.lastActivityAt?.getTime() ?? 0) - (a.lastActivityAt?.getTime() ?? 0)),
+		required,
+		inProgress: all.filter((c) => c.state === 'in-progress' && !requiredSlugs.has(c.slug)).sort((a, b) => (b.lastActivityAt?.getTime() ?? 0) - (a.lastActivityAt?.getTime() ?? 0)),
 		completed: all.filter((c) => c.state === 'completed').sort((a, b) => (b.completedAt?.getTime() ?? 0) - (a.completedAt?.getTime() ?? 0)),
-		notStarted: all.filter((c) => c.state === 'not-started')
+		notStarted: all.filter((c) => c.state === 'not-started' && !requiredSlugs.has(c.slug))
 	};
 }
 

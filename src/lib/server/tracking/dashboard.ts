@@ -142,3 +142,21 @@ export async function peopleStatus(db: Db, scope: StatusScope, now: Date, filter
 		}))
 	};
 }
+
+/** Rate per organisation and required course, for the partnership's side-by-side view. */
+export async function organisationCourseMatrix(db: Db, scope: StatusScope, now: Date) {
+	const result = await db.execute(sql`
+		with s as (${statusRows(scope, now)})
+		select s.organisation_id, s.course_id, count(*)::int as required,
+			count(*) filter (where ${sql.raw(TRAINED_CONDITION)})::int as trained,
+			count(*) filter (where s.status in ('overdue', 'expired'))::int as behind
+		from s group by 1, 2`);
+	return rowsOf<{ organisation_id: string; course_id: string; required: number; trained: number; behind: number }>(result).map((r) => ({
+		organisationId: r.organisation_id,
+		courseId: r.course_id,
+		required: Number(r.required),
+		trained: Number(r.trained),
+		behind: Number(r.behind),
+		rate: rate(Number(r.trained), Number(r.required))
+	}));
+}

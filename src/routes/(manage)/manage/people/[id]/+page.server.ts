@@ -1,13 +1,17 @@
 import type { Actions, PageServerLoad } from './$types';
 import { db } from '$lib/server/app';
-import { getPerson, placementChoices, resendInvite, setPersonStatus, updatePerson } from '$lib/server/people/service';
+import { placementChoices, resendInvite, setPersonStatus, updatePerson } from '$lib/server/people/service';
 import { mailContext } from '$lib/server/http/context';
 import { failFromError, orErrorPage, readForm } from '$lib/server/http/forms';
 import { formToObject } from '$lib/server/validation';
+import { assignCourse, personLearning, recordExternalCompletion, trackingChoices, voidCompletion, withdrawAssignment } from '$lib/server/tracking/service';
 
 export const load: PageServerLoad = async ({ locals, params, url }) => {
+	const learning = await orErrorPage(personLearning(db(), locals.user!, params.id));
 	return {
-		person: await orErrorPage(getPerson(db(), locals.user!, params.id)),
+		person: learning.person,
+		learning: { statuses: learning.statuses, history: learning.history, assignments: learning.assignments },
+		courses: (await trackingChoices(db(), locals.user!)).courses,
 		choices: await placementChoices(db(), locals.user!),
 		canGrantAdmin: locals.user!.isAdmin,
 		invited: url.searchParams.get('invited') === '1'
@@ -42,6 +46,14 @@ export const actions: Actions = {
 			return failFromError(e, form);
 		}
 	},
+	assign: ({ request, locals, params }) =>
+		learningAction(request, (form) => assignCourse(db(), locals.user!, params.id, formToObject(form)), 'Course assigned.'),
+	withdraw: ({ request, locals, params }) =>
+		learningAction(request, (form) => withdrawAssignment(db(), locals.user!, params.id, String(form.get('assignmentId') ?? ''), form.get('reason')), 'Assignment withdrawn.'),
+	external: ({ request, locals, params }) =>
+		learningAction(request, (form) => recordExternalCompletion(db(), locals.user!, params.id, formToObject(form)), 'Completion recorded.'),
+	void: ({ request, locals, params }) =>
+		learningAction(request, (form) => voidCompletion(db(), locals.user!, params.id, String(form.get('completionId') ?? ''), form.get('reason')), 'Completion corrected. It stays in the history, marked as withdrawn.'),
 	resend: async ({ request, locals, params, url }) => {
 		const form = await readForm(request);
 		try {
@@ -52,3 +64,14 @@ export const actions: Actions = {
 		}
 	}
 };
+
+/** Learning records: each action is scope-checked and audit-logged in the tracking service. */
+async function learningAction(request: Request, work: (form: FormData) => Promise<unknown>, message: string) {
+	const form = await readForm(request);
+	try {
+		await work(form);
+		return { saved: message };
+	} catch (e) {
+		return failFromError(e, form);
+	}
+}
