@@ -1,6 +1,6 @@
 import { error, redirect, type Handle, type HandleServerError, type ServerInit } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
-import { db, isConnectionError, startApp } from '$lib/server/app';
+import { db, isConnectionError, startApp, stopApp } from '$lib/server/app';
 import { SESSION_COOKIE, validateSessionToken } from '$lib/server/auth/sessions';
 import { mayReach } from '$lib/server/auth/permissions';
 import { sessionCookieOptions } from '$lib/server/auth/cookie';
@@ -10,6 +10,10 @@ import { randomToken } from '$lib/server/auth/tokens';
 
 export const init: ServerInit = async () => {
 	await startApp();
+	// adapter-node emits this after SIGTERM/SIGINT once requests have drained: stop jobs, close the database.
+	process.once('sveltekit:shutdown', () => {
+		stopApp().catch((e) => logger.error('shutdown failed', { error: String(e) }));
+	});
 };
 
 /** Headers every response carries; CSP itself comes from svelte.config.js (SvelteKit adds nonces). */

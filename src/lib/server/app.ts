@@ -36,7 +36,7 @@ export async function startApp(): Promise<void> {
 			const applied = await migrate(handle.db, config.migrationsDir);
 			if (applied.length) logger.info('database migrated', { applied });
 			await seedPartnership(handle.db, readPartnershipFile(config.contentDir));
-			await startCapabilities(handle.db);
+			await startCapabilities(handle);
 			break;
 		} catch (error) {
 			const retry = handle?.driver === 'postgres' && isConnectionError(error) && Date.now() < retryUntil;

@@ -1,14 +1,21 @@
-import type { Db } from './db/types.ts';
+import type { DatabaseHandle } from './db/client.ts';
+import { startJobs, stopJobs } from './reminders/jobs.ts';
 import { courseCatalogue } from './courses/content.ts';
 import { registerCourses } from './courses/register.ts';
+import { startCertificates } from './certificates/service.ts';
 
 /**
  * What each capability does once the database is migrated and seeded, in order. One line each,
  * so that adding a capability never means editing start-up logic.
  */
-export async function startCapabilities(db: Db): Promise<void> {
+export async function startCapabilities(handle: DatabaseHandle): Promise<void> {
+	const db = handle.db;
 	await registerCourses(db, courseCatalogue());
+	await startCertificates(db);
+	await startJobs(handle);
 }
 
 /** Undo what startCapabilities started (timers, job workers, extra servers), for a clean shutdown. */
-export async function stopCapabilities(): Promise<void> {}
+export async function stopCapabilities(): Promise<void> {
+	await stopJobs();
+}

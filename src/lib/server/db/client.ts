@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { PGlite } from '@electric-sql/pglite';
 import type { AppConfig } from '../config.ts';
 import * as schema from './schema.ts';
 import type { Db } from './types.ts';
@@ -7,6 +8,8 @@ import { acquireDataDirLock } from './pglite-lock.ts';
 export interface DatabaseHandle {
 	db: Db;
 	driver: 'postgres' | 'pglite';
+	/** For libraries that bring their own connection (the job queue). */
+	raw: { kind: 'postgres'; url: string } | { kind: 'pglite'; client: PGlite };
 	/** Answers whether the database responds within the timeout. */
 	ping(timeoutMs?: number): Promise<boolean>;
 	close(): Promise<void>;
@@ -30,6 +33,7 @@ export async function openDatabase(
 		return {
 			db,
 			driver: 'postgres',
+			raw: { kind: 'postgres', url: cfg.databaseUrl },
 			ping: (timeoutMs = 2000) => withTimeout(client`select 1`.then(() => true), timeoutMs),
 			close: () => client.end({ timeout: 5 })
 		};
@@ -37,7 +41,7 @@ export async function openDatabase(
 	const { PGlite } = await import('@electric-sql/pglite');
 	const { drizzle } = await import('drizzle-orm/pglite');
 	let release = () => {};
-	let client;
+	let client: PGlite;
 	if (options.inMemory) {
 		client = new PGlite();
 	} else {
@@ -55,6 +59,7 @@ export async function openDatabase(
 	return {
 		db,
 		driver: 'pglite',
+		raw: { kind: 'pglite', client },
 		ping: (timeoutMs = 2000) => withTimeout(client.query('select 1').then(() => true), timeoutMs),
 		close: async () => {
 			await client.close();

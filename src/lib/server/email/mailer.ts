@@ -1,4 +1,4 @@
-import { desc, eq, sql } from 'drizzle-orm';
+import { desc, eq, inArray, sql } from 'drizzle-orm';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Db } from '../db/types.ts';
 import { outbox } from '../db/schema.ts';
@@ -11,11 +11,43 @@ export interface OutgoingEmail {
 	body: string;
 }
 
-let transport: Transporter | undefined;
-function smtpTransport(): Transporter | undefined {
-	if (!config.smtpUrl) return undefined;
-	transport ??= nodemailer.createTransport(config.smtpUrl);
+const transports = new Map<string, Transporter>();
+function smtpTransport(smtpUrl: string | undefined): Transporter | undefined {
+	if (!smtpUrl) return undefined;
+	let transport = transports.get(smtpUrl);
+	if (!transport) transports.set(smtpUrl, (transport = nodemailer.createTransport(smtpUrl)));
 	return transport;
+}
+
+/** Adds a message to the outbox, inside the caller's transaction; deliver it after commit. */
+export async function queueEmail(db: Db, email: OutgoingEmail): Promise<string> {
+	const [row] = await db.insert(outbox).values({ toAddress: email.to, subject: email.subject, body: email.body }).returning({ id: outbox.id });
+	return row!.id;
+}
+
+/**
+ * Sends queued messages by SMTP and marks each sent; failures are recorded on the message, not
+ * thrown. Without SMTP the messages simply stay in the outbox for admins to read.
+ */
+export async function deliverQueued(db: Db, ids: string[], smtpUrl = config.smtpUrl): Promise<void> {
+	const smtp = smtpTransport(smtpUrl);
+	if (!ids.length) return;
+	if (!smtp) {
+		logger.info('emails kept in outbox (no SMTP_URL configured)', { count: ids.length });
+		return;
+	}
+	const rows = await db.select().from(outbox).where(inArray(outbox.id, ids));
+	for (const row of rows) {
+		if (row.sentAt) continue;
+		try {
+			await smtp.sendMail({ from: config.mailFrom, to: row.toAddress, subject: row.subject, text: row.body });
+			await db.update(outbox).set({ sentAt: new Date(), error: null }).where(eq(outbox.id, row.id));
+		} catch (error) {
+			const message = error instanceof Error ? error.message : String(error);
+			logger.error('email could not be sent; kept in outbox', { outboxId: row.id, error: message });
+			await db.update(outbox).set({ error: message.slice(0, 500) }).where(eq(outbox.id, row.id));
+		}
+	}
 }
 
 /**
@@ -23,24 +55,8 @@ function smtpTransport(): Transporter | undefined {
  * read first-run invitations when no SMTP is configured. Sending failures are recorded, not thrown.
  */
 export async function sendEmail(db: Db, email: OutgoingEmail): Promise<string> {
-	const [row] = await db
-		.insert(outbox)
-		.values({ toAddress: email.to, subject: email.subject, body: email.body })
-		.returning({ id: outbox.id });
-	const id = row!.id;
-	const smtp = smtpTransport();
-	if (!smtp) {
-		logger.info('email kept in outbox (no SMTP_URL configured)', { outboxId: id, subject: email.subject });
-		return id;
-	}
-	try {
-		await smtp.sendMail({ from: config.mailFrom, to: email.to, subject: email.subject, text: email.body });
-		await db.update(outbox).set({ sentAt: new Date() }).where(eq(outbox.id, id));
-	} catch (error) {
-		const message = error instanceof Error ? error.message : String(error);
-		logger.error('email could not be sent; kept in outbox', { outboxId: id, error: message });
-		await db.update(outbox).set({ error: message.slice(0, 500) }).where(eq(outbox.id, id));
-	}
+	const id = await queueEmail(db, email);
+	await deliverQueued(db, [id]);
 	return id;
 }
 

@@ -338,3 +338,15 @@ export async function placementChoices(db: Db, actor: AuthUser) {
 		: [];
 	return { organisations: orgs, teams: teamRows };
 }
+
+/** A learner's own choice about non-essential reminders (early reminders and expiry notices). */
+export async function setReminderPreference(db: Db, userId: string, raw: unknown) {
+	const { early } = parseInput(z.object({ early: checkbox }), raw);
+	await db.update(users).set({ remindersOptOut: !early, updatedAt: new Date() }).where(eq(users.id, userId));
+	return { early };
+}
+
+export async function reminderPreference(db: Db, userId: string) {
+	const [row] = await db.select({ optOut: users.remindersOptOut }).from(users).where(eq(users.id, userId));
+	return { early: !row?.optOut };
+}

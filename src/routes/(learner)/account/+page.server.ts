@@ -5,10 +5,20 @@ import { changePassword } from '$lib/server/auth/service';
 import { setSessionCookie } from '$lib/server/auth/cookies';
 import { failFromError, readForm } from '$lib/server/http/forms';
 import { formToObject } from '$lib/server/validation';
+import { reminderPreference, setReminderPreference } from '$lib/server/people/service';
 
-export const load: PageServerLoad = ({ locals }) => ({ email: locals.user!.email, name: locals.user!.name });
+export const load: PageServerLoad = async ({ locals }) => ({
+	email: locals.user!.email,
+	name: locals.user!.name,
+	reminders: await reminderPreference(db(), locals.user!.id)
+});
 
 export const actions: Actions = {
+	reminders: async ({ request, locals }) => {
+		const form = await readForm(request);
+		const { early } = await setReminderPreference(db(), locals.user!.id, formToObject(form));
+		return { remindersSaved: early ? 'You will get early reminders.' : 'Early reminders are off. You will still be told when training is due in 3 days or overdue.' };
+	},
 	password: async ({ request, locals, cookies, url }) => {
 		const form = await readForm(request);
 		try {

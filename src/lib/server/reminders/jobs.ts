@@ -1,0 +1,37 @@
+import { PgBoss, fromPglite } from 'pg-boss';
+import type { DatabaseHandle } from '../db/client.ts';
+import { logger } from '../logger.ts';
+import { runReminders } from './service.ts';
+
+/**
+ * Scheduled jobs on pg-boss, in the same database: the schedule lives in Postgres, so across
+ * several instances each tick runs once, and the reminder log makes each email go once even if a
+ * tick runs twice. On the embedded database pg-boss runs on PGlite in-process.
+ */
+const QUEUE = 'reminders';
+let boss: PgBoss | undefined;
+
+export async function startJobs(handle: DatabaseHandle): Promise<void> {
+	if (process.env.JOBS_DISABLED === 'true' || boss) return;
+	boss = handle.raw.kind === 'pglite'
+		? new PgBoss({ db: fromPglite(handle.raw.client), backend: 'pglite', schema: 'pgboss' })
+		: new PgBoss({ connectionString: handle.raw.url, schema: 'pgboss', max: 3 });
+	boss.on('error', (error) => logger.error('job queue error', { error: String(error) }));
+	await boss.start();
+	await boss.createQueue(QUEUE);
+	await boss.schedule(QUEUE, process.env.REMINDERS_CRON ?? '5 * * * *', null, { tz: 'Europe/London' });
+	await boss.work(QUEUE, async () => {
+		await runReminders(handle.db);
+	});
+}
+
+export async function stopJobs(): Promise<void> {
+	await boss?.stop({ graceful: true, timeout: 10_000 });
+	boss = undefined;
+}
+
+/** Asks for a reminders run now (in addition to the schedule); used by tests and operators. */
+export async function queueRemindersNow(): Promise<string | null> {
+	if (!boss) throw new Error('jobs are not started');
+	return boss.send(QUEUE, {});
+}
