@@ -77,6 +77,11 @@ export function decryptPrivateKey(stored: string, secret: string, keyId: string)
 /** Decrypted private keys, by key id, so the secret's scrypt cost is paid once per process. */
 const unlocked = new Map<string, KeyObject>();
 
+/** Drops decrypted keys from memory, as a fresh process would start (tests; after rotating keys by hand). */
+export function forgetUnlockedKeys(): void {
+	unlocked.clear();
+}
+
 type KeyRow = typeof signingKeys.$inferSelect;
 
 function unlock(row: KeyRow, secret: string | undefined): SigningKey {
