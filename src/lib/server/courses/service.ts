@@ -10,6 +10,7 @@ import { drawAssessment, gradeAttempt, secureRandom, type Random } from './asses
 import { runCompletionHooks } from './completion.ts';
 import { statusRows, type TrackingStatus } from '../tracking/status.ts';
 import { rowsOf } from '../db/migrate.ts';
+import { trackingChanged } from '../tracking/cache.ts';
 
 /** A course the learner may take: registered, active, open to their audience, with its content. */
 async function openCourse(db: Db, learner: AuthUser, slug: string) {
@@ -43,7 +44,8 @@ export type CourseState = 'not-started' | 'in-progress' | 'completed';
 export async function listCatalogue(db: Db, learner: AuthUser) {
 	const catalogue = courseCatalogue();
 	const rows = await db.select().from(courses).where(eq(courses.active, true)).orderBy(asc(courses.title));
-	const open = rows.filter((r) => r.audiences.includes(learner.audience) && (r.kind !== 'native' || catalogue.has(r.slug)));
+	// External courses are done elsewhere and recorded by managers; they are not taken here.
+	const open = rows.filter((r) => r.kind !== 'external' && r.audiences.includes(learner.audience) && (r.kind !== 'native' || catalogue.has(r.slug)));
 	const ids = open.map((r) => r.id);
 	const [progress, done] = ids.length
 		? await Promise.all([
@@ -150,13 +152,22 @@ export async function openLesson(db: Db, learner: AuthUser, slug: string, lesson
 	const index = path.findIndex((l) => l.slug === lessonSlug);
 	if (index === -1) throw new NotFoundError('We could not find that lesson.');
 	const lesson = path[index]!;
-	await db.transaction(async (tx) => {
-		await tx
+	const startedNow = await db.transaction(async (tx) => {
+		const created = await tx
 			.insert(courseProgress)
 			.values({ userId: learner.id, courseId: row.id, startedAt: now, lastLesson: lesson.slug, lastActivityAt: now })
-			.onConflictDoUpdate({ target: [courseProgress.userId, courseProgress.courseId], set: { lastLesson: lesson.slug, lastActivityAt: now } });
+			.onConflictDoNothing()
+			.returning({ userId: courseProgress.userId });
+		if (!created.length)
+			await tx
+				.update(courseProgress)
+				.set({ lastLesson: lesson.slug, lastActivityAt: now })
+				.where(and(eq(courseProgress.userId, learner.id), eq(courseProgress.courseId, row.id)));
 		await tx.insert(lessonVisits).values({ userId: learner.id, courseId: row.id, lesson: lesson.slug, firstVisitedAt: now }).onConflictDoNothing();
+		return created.length > 0;
 	});
+	// Starting a course moves it to "in progress" on dashboards.
+	if (startedNow) trackingChanged();
 	const visited = await visitedLessons(db, learner.id, row.id);
 	return {
 		course: { slug, title: content.title },

@@ -193,7 +193,8 @@ export const localContacts = pgTable(
 	(t) => [index('local_contacts_topic_idx').on(t.topic, t.sortOrder)]
 );
 
-export const courseKinds = ['native', 'scorm'] as const;
+/** native: lessons in content/; scorm: an uploaded package; external: face-to-face or another provider, recorded by managers. */
+export const courseKinds = ['native', 'scorm', 'external'] as const;
 export type CourseKind = (typeof courseKinds)[number];
 
 /** Courses are registered from content/ at start-up by slug, so ids stay stable across releases. */

@@ -10,6 +10,7 @@ import { CsvError, parseCsv } from '../csv.ts';
 import { ValidationError } from '../errors.ts';
 import { emailField, nameField } from '../validation.ts';
 import { inviteEmail } from './service.ts';
+import { trackingChanged } from '../tracking/cache.ts';
 
 export const MAX_IMPORT_BYTES = 2 * 1024 * 1024;
 export const MAX_IMPORT_ROWS = 5000;
@@ -191,6 +192,7 @@ export async function commitImport(
 				details: { line: row.line, audience: r.audience, teamId: r.teamId, manager: row.manager }
 			}, now);
 		}
+		trackingChanged();
 		return sent;
 	});
 	for (const invite of invites) {

@@ -18,6 +18,7 @@ import { issueToken } from '../auth/one-time.ts';
 import { recordAudit } from '../audit/service.ts';
 import { sendEmail } from '../email/mailer.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+import { trackingChanged } from '../tracking/cache.ts';
 import { emailField, nameField, optionalUuid, parseInput, reasonField, uuidField } from '../validation.ts';
 
 export const AUDIENCE_LABELS: Record<Audience, string> = {
@@ -221,6 +222,7 @@ export async function invitePerson(
 			organisationId: input.organisationId,
 			details: { audience: input.audience, isAdmin: input.isAdmin, managerOf: input.managerOf }
 		}, now);
+		trackingChanged();
 		return { id: personId, token: await issueToken(tx, 'invite', personId, now) };
 	});
 	const mail = inviteEmail(input.name, ctx.partnershipName, `${ctx.origin}/invite/${token}`);
@@ -294,6 +296,7 @@ export async function updatePerson(db: Db, actor: AuthUser, personId: string, ra
 			reason: input.reason,
 			details: changes
 		}, now);
+		trackingChanged();
 		// Losing a role must take effect at once, not at the next sign-in.
 		if (roleChanged) await invalidateUserSessions(tx, personId, undefined);
 	});
@@ -317,6 +320,7 @@ export async function setPersonStatus(db: Db, actor: AuthUser, personId: string,
 			reason
 		}, now);
 		if (status === 'deactivated') await invalidateUserSessions(tx, personId);
+		trackingChanged();
 	});
 	return { changed: true };
 }

@@ -5,10 +5,15 @@ import type { AuthUser } from '../auth/sessions.ts';
 import { assertAdmin } from '../auth/permissions.ts';
 import { dashboardFigures, organisationCourseMatrix } from './dashboard.ts';
 import { monthlyCompletions } from './service.ts';
+import { cached } from './cache.ts';
 
 /** "Is everyone trained?": every organisation side by side per required course, trend and laggards. */
-export async function partnershipDashboard(db: Db, actor: AuthUser, now = new Date()) {
+export async function partnershipDashboard(db: Db, actor: AuthUser, now?: Date) {
 	assertAdmin(actor);
+	return now ? compute(db, actor, now) : cached('partnership', () => compute(db, actor, new Date()));
+}
+
+async function compute(db: Db, actor: AuthUser, now: Date) {
 	const scope = { organisationIds: null };
 	const [figures, matrix, months, orgs, courseRows] = await Promise.all([
 		dashboardFigures(db, scope, now),

@@ -12,6 +12,7 @@ import { MAX_LONG_TEXT, parseInput, reasonField, uuidField, optionalUuid } from 
 import { rowsOf } from '../db/migrate.ts';
 import { dashboardFigures, peopleStatus } from './dashboard.ts';
 import { statusRows, STATUSES, type StatusScope } from './status.ts';
+import { cached, trackingChanged } from './cache.ts';
 
 const dateField = (message: string) =>
 	z
@@ -94,6 +95,7 @@ export async function createRequirement(db: Db, actor: AuthUser, raw: unknown, n
 			.insert(requirements)
 			.values({ ...input, organisationId: input.organisationId ?? null, teamId: input.teamId ?? null, audience: input.audience ?? null, renewalMonths: input.renewalMonths ?? null, startsAt: now, createdBy: actor.id, createdAt: now })
 			.returning({ id: requirements.id });
+		trackingChanged();
 		await recordAudit(tx, { actorId: actor.id, action: 'requirement.created', targetType: 'requirement', targetId: row!.id, organisationId: input.organisationId ?? null, details: { ...input, courseTitle: course.title } }, now);
 		return row!;
 	});
@@ -107,6 +109,7 @@ export async function retireRequirement(db: Db, actor: AuthUser, id: string, raw
 	else if (!actor.isAdmin) throw new ForbiddenError('Only partnership admins can change partnership-wide requirements.');
 	await db.transaction(async (tx) => {
 		await tx.update(requirements).set({ retiredAt: now, retiredBy: actor.id }).where(eq(requirements.id, id));
+		trackingChanged();
 		await recordAudit(tx, { actorId: actor.id, action: 'requirement.retired', targetType: 'requirement', targetId: id, organisationId: row.organisationId, reason }, now);
 	});
 }
@@ -132,13 +135,17 @@ export const dashboardFilterSchema = z.object({
 export type DashboardFilter = z.output<typeof dashboardFilterSchema>;
 export const DASHBOARD_PAGE_SIZE = 50;
 
-export async function managerDashboard(db: Db, actor: AuthUser, filter: DashboardFilter, now = new Date()) {
+export async function managerDashboard(db: Db, actor: AuthUser, filter: DashboardFilter, now?: Date) {
 	const scope = dashboardScope(actor, filter);
-	const [figures, people] = await Promise.all([
-		dashboardFigures(db, scope, now),
-		peopleStatus(db, scope, now, { status: filter.status, limit: DASHBOARD_PAGE_SIZE, offset: (filter.page - 1) * DASHBOARD_PAGE_SIZE })
-	]);
-	return { figures, people, asOf: now };
+	const compute = async (at: Date) => {
+		const [figures, people] = await Promise.all([
+			dashboardFigures(db, scope, at),
+			peopleStatus(db, scope, at, { status: filter.status, limit: DASHBOARD_PAGE_SIZE, offset: (filter.page - 1) * DASHBOARD_PAGE_SIZE })
+		]);
+		return { figures, people, asOf: at };
+	};
+	// A given time (tests) bypasses the cache; live views share figures for a short while.
+	return now ? compute(now) : cached(`manager:${JSON.stringify(scope)}:${filter.status ?? ''}:${filter.page}`, () => compute(new Date()));
 }
 
 /** Completions per month for the last 12 months, per organisation in scope. */
@@ -227,6 +234,7 @@ export async function assignCourse(db: Db, actor: AuthUser, personId: string, ra
 	if (!course.audiences.includes(person.audience)) throw new ValidationError({ courseId: 'This course is not open to this person’s audience' });
 	await db.transaction(async (tx) => {
 		const [row] = await tx.insert(assignments).values({ userId: personId, courseId: course.id, dueAt: input.dueAt, assignedBy: actor.id, createdAt: now }).returning({ id: assignments.id });
+		trackingChanged();
 		await recordAudit(tx, { actorId: actor.id, action: 'assignment.created', targetType: 'person', targetId: personId, organisationId: person.organisationId, details: { assignmentId: row!.id, courseTitle: course.title, dueAt: input.dueAt.toISOString() } }, now);
 	});
 }
@@ -238,6 +246,7 @@ export async function withdrawAssignment(db: Db, actor: AuthUser, personId: stri
 	if (!row || row.withdrawnAt) throw new NotFoundError('We could not find that assignment.');
 	await db.transaction(async (tx) => {
 		await tx.update(assignments).set({ withdrawnAt: now, withdrawnBy: actor.id }).where(eq(assignments.id, assignmentId));
+		trackingChanged();
 		await recordAudit(tx, { actorId: actor.id, action: 'assignment.withdrawn', targetType: 'person', targetId: personId, organisationId: person.organisationId, reason, details: { assignmentId } }, now);
 	});
 }
@@ -276,6 +285,7 @@ export async function voidCompletion(db: Db, actor: AuthUser, personId: string, 
 	if (!row || row.voidedAt) throw new NotFoundError('We could not find that completion.');
 	await db.transaction(async (tx) => {
 		await tx.update(completions).set({ voidedAt: now, voidedBy: actor.id, voidReason: reason }).where(eq(completions.id, completionId));
+		trackingChanged();
 		await recordAudit(tx, { actorId: actor.id, action: 'completion.corrected', targetType: 'person', targetId: personId, organisationId: person.organisationId, reason, details: { completionId, completedAt: row.completedAt.toISOString(), source: row.source } }, now);
 	});
 }

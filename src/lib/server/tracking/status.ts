@@ -59,7 +59,7 @@ export function statusRows(scope: StatusScope, now: Date): SQL {
 			where u.status = 'active' ${orgFilter}${teamFilter}${userFilter}
 		),
 		obligations as (
-			select p.id as user_id, r.course_id,
+			select p.id as user_id, p.organisation_id, p.team_id, r.course_id,
 				greatest(p.created_at, r.starts_at) + make_interval(days => r.due_within_days) as due_at,
 				coalesce(r.renewal_months, c.validity_months) as renewal_months
 			from requirements r
@@ -69,31 +69,31 @@ export function statusRows(scope: StatusScope, now: Date): SQL {
 				and (r.audience is null or r.audience = p.audience)
 			where r.retired_at is null
 			union all
-			select a.user_id, a.course_id, a.due_at, c.validity_months
+			select p.id, p.organisation_id, p.team_id, a.course_id, a.due_at, c.validity_months
 			from assignments a
 			join people p on p.id = a.user_id
 			join courses c on c.id = a.course_id and c.active ${courseFilter}
 			where a.withdrawn_at is null
 		),
 		merged as (
-			select user_id, course_id, min(due_at) as due_at, coalesce(min(nullif(renewal_months, 0)), 0) as renewal_months
-			from obligations group by user_id, course_id
-		),
-		latest as (
-			select distinct on (cm.user_id, cm.course_id) cm.user_id, cm.course_id, cm.completed_at
-			from completions cm
-			join merged m on m.user_id = cm.user_id and m.course_id = cm.course_id
-			where cm.voided_at is null
-			order by cm.user_id, cm.course_id, cm.completed_at desc
+			select user_id, organisation_id, team_id, course_id, min(due_at) as due_at,
+				coalesce(min(nullif(renewal_months, 0)), 0) as renewal_months
+			from obligations group by user_id, organisation_id, team_id, course_id
 		),
 		joined as (
-			select m.user_id, m.course_id, m.due_at, l.completed_at,
+			-- Per-row index lookups (completions by user and course), so the cost follows the
+			-- number of people in scope, whatever the planner's estimates.
+			select m.user_id, m.organisation_id, m.team_id, m.course_id, m.due_at, l.completed_at,
 				case when l.completed_at is not null and m.renewal_months > 0
 					then l.completed_at + make_interval(months => m.renewal_months) end as expires_at,
 				exists (select 1 from course_progress cp where cp.user_id = m.user_id and cp.course_id = m.course_id) as started
-			from merged m left join latest l on l.user_id = m.user_id and l.course_id = m.course_id
+			from merged m
+			left join lateral (
+				select max(cm.completed_at) as completed_at from completions cm
+				where cm.user_id = m.user_id and cm.course_id = m.course_id and cm.voided_at is null
+			) l on true
 		)
-		select j.user_id, j.course_id, p.organisation_id, p.team_id, j.due_at, j.completed_at, j.expires_at,
+		select j.user_id, j.course_id, j.organisation_id, j.team_id, j.due_at, j.completed_at, j.expires_at,
 			case
 				when j.completed_at is not null and (j.expires_at is null or j.expires_at > ${at}) then
 					case when j.expires_at is not null and j.expires_at <= ${at} + make_interval(days => ${RENEWAL_WINDOW_DAYS}) then 'due-soon' else 'completed' end
@@ -104,7 +104,7 @@ export function statusRows(scope: StatusScope, now: Date): SQL {
 				else 'not-started'
 			end as status,
 			case when j.completed_at is not null then j.expires_at else j.due_at end as effective_due
-		from joined j join people p on p.id = j.user_id`;
+		from joined j`;
 }
 
 /** Trained: holds a completion that has not expired (including those due for renewal soon). */
