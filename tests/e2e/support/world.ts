@@ -15,7 +15,8 @@ export const WORLD = {
 	crVolunteer: { email: 'cr.volunteer@e2e.example', name: 'Robin Volunteer', organisationKey: 'community-volunteers', audience: 'community' as const },
 	abuseOfficer: { email: 'abuse.officer@e2e.example', name: 'Sam Officer', organisationKey: 'west-yorkshire-police' },
 	keyboardUser: { email: 'keyboard@e2e.example', name: 'Kit Keyboard', organisationKey: 'community-volunteers', audience: 'community' as const },
-	peeker: { email: 'peeker@e2e.example', name: 'Pip Peeker', organisationKey: 'wyfrs' }
+	peeker: { email: 'peeker@e2e.example', name: 'Pip Peeker', organisationKey: 'wyfrs' },
+	certLearner: { email: 'cert.learner@e2e.example', name: 'Casey Certified-Learner', organisationKey: 'west-yorkshire-police' }
 } as const;
 
 export type WorldKey = keyof typeof WORLD;
