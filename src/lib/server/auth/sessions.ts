@@ -1,4 +1,4 @@
-import { and, eq, lt, ne } from 'drizzle-orm';
+import { and, eq, lt, ne, sql } from 'drizzle-orm';
 import type { Db } from '../db/types.ts';
 import { managerOrganisations, sessions, users, type Audience } from '../db/schema.ts';
 import { bytesEqual, hashBytes, randomToken } from './tokens.ts';
@@ -48,6 +48,7 @@ export async function validateSessionToken(
 ): Promise<{ session: SessionInfo; user: AuthUser } | null> {
 	const [id, secret, ...rest] = token.split('.');
 	if (!id || !secret || rest.length > 0 || id.length > 64 || secret.length > 64) return null;
+	// One round trip: the session, its person and the organisations they manage.
 	const [row] = await db
 		.select({
 			secretHash: sessions.secretHash,
@@ -61,7 +62,8 @@ export async function validateSessionToken(
 				audience: users.audience,
 				isAdmin: users.isAdmin,
 				status: users.status
-			}
+			},
+			managed: sql<string[]>`coalesce((select array_agg(mo.organisation_id::text) from ${managerOrganisations} mo where mo.user_id = ${users.id}), '{}')`
 		})
 		.from(sessions)
 		.innerJoin(users, eq(users.id, sessions.userId))
@@ -77,14 +79,10 @@ export async function validateSessionToken(
 		expiresAt = new Date(now.getTime() + SESSION_IDLE_MS);
 		await db.update(sessions).set({ expiresAt }).where(eq(sessions.id, id));
 	}
-	const managed = await db
-		.select({ organisationId: managerOrganisations.organisationId })
-		.from(managerOrganisations)
-		.where(eq(managerOrganisations.userId, row.user.id));
 	const { status: _status, ...user } = row.user;
 	return {
 		session: { id, expiresAt },
-		user: { ...user, managedOrganisationIds: managed.map((m) => m.organisationId) }
+		user: { ...user, managedOrganisationIds: parsePgArray(row.managed) }
 	};
 }
 
@@ -105,4 +103,11 @@ export async function deleteExpiredSessions(db: Db, now = new Date()): Promise<v
 
 export function sessionIdOf(token: string): string {
 	return token.split('.')[0] ?? '';
+}
+
+/** postgres.js returns text[] as an array; PGlite too, but be tolerant of the '{a,b}' literal. */
+function parsePgArray(value: unknown): string[] {
+	if (Array.isArray(value)) return value.map(String);
+	if (typeof value === 'string' && value.startsWith('{')) return value.slice(1, -1).split(',').filter(Boolean);
+	return [];
 }

@@ -40,40 +40,54 @@ async function latestCompletion(db: Db, userId: string, courseId: string) {
 
 export type CourseState = 'not-started' | 'in-progress' | 'completed';
 
-/** The catalogue: courses open to the learner's audience, with their state. */
-export async function listCatalogue(db: Db, learner: AuthUser) {
+/**
+ * Every course open to the learner with their state in it and, where the course is required of
+ * them, its tracking status and due date: one query, since this is the page learners land on.
+ */
+async function learnerCourses(db: Db, learner: AuthUser, now: Date) {
 	const catalogue = courseCatalogue();
-	const rows = await db.select().from(courses).where(eq(courses.active, true)).orderBy(asc(courses.title));
-	// External courses are done elsewhere and recorded by managers; they are not taken here.
-	const open = rows.filter((r) => r.kind !== 'external' && r.audiences.includes(learner.audience) && (r.kind !== 'native' || catalogue.has(r.slug)));
-	const ids = open.map((r) => r.id);
-	const [progress, done] = ids.length
-		? await Promise.all([
-				db.select().from(courseProgress).where(and(eq(courseProgress.userId, learner.id), inArray(courseProgress.courseId, ids))),
-				db
-					.select({ courseId: completions.courseId, completedAt: sql<Date>`max(${completions.completedAt})` })
-					.from(completions)
-					.where(and(eq(completions.userId, learner.id), inArray(completions.courseId, ids)))
-					.groupBy(completions.courseId)
-			])
-		: [[], []];
-	return open.map((r) => {
-		const completedAt = done.find((d) => d.courseId === r.id)?.completedAt ?? null;
-		const started = progress.find((p) => p.courseId === r.id);
-		const state: CourseState = completedAt ? 'completed' : started ? 'in-progress' : 'not-started';
-		return {
-			slug: r.slug,
-			kind: r.kind,
-			/** where the course is taken: native courses have lessons, SCORM packages a player */
-			href: r.kind === 'scorm' ? `/scorm/${r.slug}` : `/courses/${r.slug}`,
-			title: r.title,
-			summary: r.summary,
-			estimatedMinutes: r.estimatedMinutes,
-			state,
-			completedAt: completedAt ? new Date(completedAt) : null,
-			lastActivityAt: started?.lastActivityAt ?? null
-		};
-	});
+	const result = await db.execute(sql`
+		with s as (${statusRows({ organisationIds: null, userId: learner.id }, now)})
+		select c.slug, c.kind, c.title, c.summary, c.estimated_minutes, c.audiences,
+			cp.last_activity_at,
+			(select max(cm.completed_at) from completions cm where cm.user_id = ${learner.id}::uuid and cm.course_id = c.id and cm.voided_at is null) as completed_at,
+			s.status as tracking_status, s.effective_due
+		from courses c
+		left join course_progress cp on cp.user_id = ${learner.id}::uuid and cp.course_id = c.id
+		left join s on s.course_id = c.id
+		where c.active and c.kind <> 'external'
+		order by c.title`);
+	const date = (v: unknown) => (v ? new Date(v as string) : null);
+	return rowsOf<Record<string, unknown>>(result)
+		.filter((r) => {
+			const audiences = (typeof r.audiences === 'string' ? JSON.parse(r.audiences) : r.audiences) as string[];
+			// External courses are done elsewhere; native ones must still be in content/.
+			return audiences.includes(learner.audience) && (r.kind !== 'native' || catalogue.has(String(r.slug)));
+		})
+		.map((r) => {
+			const completedAt = date(r.completed_at);
+			const lastActivityAt = date(r.last_activity_at);
+			const state: CourseState = completedAt ? 'completed' : lastActivityAt ? 'in-progress' : 'not-started';
+			return {
+				slug: String(r.slug),
+				kind: r.kind as string,
+				/** where the course is taken: native courses have lessons, SCORM packages a player */
+				href: r.kind === 'scorm' ? `/scorm/${r.slug}` : `/courses/${r.slug}`,
+				title: String(r.title),
+				summary: String(r.summary),
+				estimatedMinutes: Number(r.estimated_minutes),
+				state,
+				completedAt,
+				lastActivityAt,
+				trackingStatus: (r.tracking_status as TrackingStatus | null) ?? null,
+				dueAt: date(r.effective_due)
+			};
+		});
+}
+
+/** The catalogue: courses open to the learner's audience, with their state. */
+export async function listCatalogue(db: Db, learner: AuthUser, now = new Date()) {
+	return learnerCourses(db, learner, now);
 }
 
 /**
@@ -81,17 +95,11 @@ export async function listCatalogue(db: Db, learner: AuthUser) {
  * (most recent first), then what is completed.
  */
 export async function myLearning(db: Db, learner: AuthUser, now = new Date()) {
-	const all = await listCatalogue(db, learner);
-	const statusResult = await db.execute(sql`
-		with s as (${statusRows({ organisationIds: null, userId: learner.id }, now)})
-		select s.course_id, s.status, s.effective_due from s where s.status <> 'completed' order by s.effective_due nulls last`);
-	const bySlug = new Map(all.map((c) => [c.slug, c]));
-	const courseRows = await db.select({ id: courses.id, slug: courses.slug }).from(courses);
-	const slugOf = new Map(courseRows.map((c) => [c.id, c.slug]));
-	const required = rowsOf<{ course_id: string; status: TrackingStatus; effective_due: string | null }>(statusResult).flatMap((r) => {
-		const course = bySlug.get(slugOf.get(r.course_id) ?? '');
-		return course ? [{ ...course, trackingStatus: r.status, dueAt: r.effective_due ? new Date(r.effective_due) : null }] : [];
-	});
+	const all = await learnerCourses(db, learner, now);
+	const required = all
+		.filter((c) => c.trackingStatus && c.trackingStatus !== 'completed')
+		.map((c) => ({ ...c, trackingStatus: c.trackingStatus! }))
+		.sort((a, b) => (a.dueAt?.getTime() ?? Infinity) - (b.dueAt?.getTime() ?? Infinity));
 	const requiredSlugs = new Set(required.map((r) => r.slug));
 	return {
 		required,

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
+import type { Sql } from 'postgres';
 import type { AppConfig } from '../config.ts';
 import * as schema from './schema.ts';
 import type { Db } from './types.ts';
@@ -9,7 +10,7 @@ export interface DatabaseHandle {
 	db: Db;
 	driver: 'postgres' | 'pglite';
 	/** For libraries that bring their own connection (the job queue). */
-	raw: { kind: 'postgres'; url: string } | { kind: 'pglite'; client: PGlite };
+	raw: { kind: 'postgres'; url: string; client: Sql } | { kind: 'pglite'; client: PGlite };
 	/** Answers whether the database responds within the timeout. */
 	ping(timeoutMs?: number): Promise<boolean>;
 	close(): Promise<void>;
@@ -33,7 +34,7 @@ export async function openDatabase(
 		return {
 			db,
 			driver: 'postgres',
-			raw: { kind: 'postgres', url: cfg.databaseUrl },
+			raw: { kind: 'postgres', url: cfg.databaseUrl, client },
 			ping: (timeoutMs = 2000) => withTimeout(client`select 1`.then(() => true), timeoutMs),
 			close: () => client.end({ timeout: 5 })
 		};

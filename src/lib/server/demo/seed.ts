@@ -101,10 +101,12 @@ export async function seedDemo(db: Db, learners: number, now = new Date()): Prom
 				where o.r < 0.72
 				returning user_id, course_id, completed_at
 			),
-			renewed as (
+			earlier as (
+				-- Earlier cycles: most people have done the course before, some twice.
 				insert into completions (user_id, course_id, course_version, completed_at, source, score_percent)
-				select d.user_id, d.course_id, '1.0.0', d.completed_at - interval '25 months', 'native', 85
-				from done d where extract(epoch from d.completed_at) :: bigint % 4 = 0
+				select d.user_id, d.course_id, '1.0.0', d.completed_at - make_interval(months => 25 * n), 'native', 85
+				from done d cross join generate_series(1, 2) n
+				where n = 1 or extract(epoch from d.completed_at)::bigint % 2 = 0
 				returning 1
 			)
 			insert into course_progress (user_id, course_id, started_at, last_activity_at)
@@ -115,8 +117,9 @@ export async function seedDemo(db: Db, learners: number, now = new Date()): Prom
 		await tx.execute(sql`
 			insert into assignments (user_id, course_id, due_at, created_at)
 			select u.id, c.id, ${at} + make_interval(days => (floor(random() * 90) - 30)::int), ${at} - interval '30 days'
-			from users u cross join lateral (select id from courses where slug = 'demo-' || (1 + abs(hashtext(u.id::text)) % 9) limit 1) c
-			where u.is_demo and random() < 0.25`);
+			from users u cross join generate_series(0, 1) n
+			cross join lateral (select id from courses where slug = 'demo-' || (1 + (abs(hashtext(u.id::text)) + n) % 9) limit 1) c
+			where u.is_demo and (n = 0 or random() < 0.5)`);
 	});
 	// Fresh statistics, so the planner knows the tables' real sizes straight away.
 	await db.execute(sql`analyze`);

@@ -93,54 +93,55 @@ export async function dashboardFigures(db: Db, scope: StatusScope, now: Date): P
 
 export interface PeopleStatusFilter {
 	status?: TrackingStatus | 'expiring-30' | 'expiring-60' | 'expiring-90';
-	/** keyset: continue after this (effective_due, user_id, course_id) */
-	after?: { effectiveDue: string | null; userId: string; courseId: string };
-	limit: number;
+	limit?: number;
 	offset?: number;
 }
 
-/** The people behind the figures: one row per person and required course, most urgent first. */
-export async function peopleStatus(db: Db, scope: StatusScope, now: Date, filter: PeopleStatusFilter) {
+/** The people behind the figures as SQL: one row per person and required course, most urgent first. */
+export function peopleStatusSql(scope: StatusScope, now: Date, filter: PeopleStatusFilter, withTotal: boolean) {
 	const at = sql`${now.toISOString()}::timestamptz`;
 	const statusFilter = !filter.status
 		? sql``
 		: filter.status.startsWith('expiring-')
 			? sql` and s.expires_at > ${at} and s.expires_at <= ${at} + make_interval(days => ${Number(filter.status.split('-')[1])})`
 			: sql` and s.status = ${filter.status}`;
-	const after = filter.after
-		? sql` and (coalesce(s.effective_due, 'infinity'::timestamptz), s.user_id, s.course_id) > (coalesce(${filter.after.effectiveDue}::timestamptz, 'infinity'::timestamptz), ${filter.after.userId}::uuid, ${filter.after.courseId}::uuid)`
-		: sql``;
-	const result = await db.execute(sql`
+	const page = filter.limit === undefined ? sql`` : sql` limit ${filter.limit} offset ${filter.offset ?? 0}`;
+	return sql`
 		with s as (${statusRows(scope, now)})
 		select s.user_id, u.name, u.email, o.name as organisation_name, t.name as team_name, s.course_id, c.title as course_title,
-			s.status, s.due_at, s.completed_at, s.expires_at, s.effective_due, count(*) over () as total
+			s.status, s.due_at, s.completed_at, s.expires_at, s.effective_due${withTotal ? sql`, count(*) over () as total` : sql``}
 		from s
 		join users u on u.id = s.user_id
 		join organisations o on o.id = s.organisation_id
 		left join teams t on t.id = s.team_id
 		join courses c on c.id = s.course_id
-		where true ${statusFilter}${after}
-		order by coalesce(s.effective_due, 'infinity'::timestamptz), s.user_id, s.course_id
-		limit ${filter.limit} offset ${filter.offset ?? 0}`);
-	const rows = rowsOf<Record<string, unknown>>(result);
-	const iso = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string).toISOString());
+		where true ${statusFilter}
+		order by coalesce(s.effective_due, 'infinity'::timestamptz), s.user_id, s.course_id${page}`;
+}
+
+const iso = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string).toISOString());
+
+export function toPersonStatusRow(r: Record<string, unknown>) {
 	return {
-		total: Number(rows[0]?.total ?? 0),
-		rows: rows.map((r) => ({
-			userId: String(r.user_id),
-			name: String(r.name),
-			email: String(r.email),
-			organisationName: String(r.organisation_name),
-			teamName: (r.team_name as string | null) ?? null,
-			courseId: String(r.course_id),
-			courseTitle: String(r.course_title),
-			status: r.status as TrackingStatus,
-			dueAt: iso(r.due_at),
-			completedAt: iso(r.completed_at),
-			expiresAt: iso(r.expires_at),
-			effectiveDue: iso(r.effective_due)
-		}))
+		userId: String(r.user_id),
+		name: String(r.name),
+		email: String(r.email),
+		organisationName: String(r.organisation_name),
+		teamName: (r.team_name as string | null) ?? null,
+		courseId: String(r.course_id),
+		courseTitle: String(r.course_title),
+		status: r.status as TrackingStatus,
+		dueAt: iso(r.due_at),
+		completedAt: iso(r.completed_at),
+		expiresAt: iso(r.expires_at),
+		effectiveDue: iso(r.effective_due)
 	};
+}
+
+/** One page of the people behind the figures, with the total. */
+export async function peopleStatus(db: Db, scope: StatusScope, now: Date, filter: PeopleStatusFilter) {
+	const rows = rowsOf<Record<string, unknown>>(await db.execute(peopleStatusSql(scope, now, filter, true)));
+	return { total: Number(rows[0]?.total ?? 0), rows: rows.map(toPersonStatusRow) };
 }
 
 /** Rate per organisation and required course, for the partnership's side-by-side view. */

@@ -10,7 +10,9 @@ import { getPerson } from '../people/service.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
 import { MAX_LONG_TEXT, parseInput, reasonField, uuidField, optionalUuid } from '../validation.ts';
 import { rowsOf } from '../db/migrate.ts';
-import { dashboardFigures, peopleStatus } from './dashboard.ts';
+import { dashboardFigures, peopleStatus, peopleStatusSql, toPersonStatusRow } from './dashboard.ts';
+import type { DatabaseHandle } from '../db/client.ts';
+import { streamQuery } from '../db/stream.ts';
 import { statusRows, STATUSES, type StatusScope } from './status.ts';
 import { cached, trackingChanged } from './cache.ts';
 
@@ -165,18 +167,11 @@ export async function monthlyCompletions(db: Db, actor: AuthUser, now = new Date
 	return rowsOf<{ month: string; completions: number }>(result).map((r) => ({ month: r.month, completions: Number(r.completions) }));
 }
 
-/** Streams the person-by-course status rows behind a dashboard as CSV, in keyset-paged chunks. */
-export async function* dashboardCsvRows(db: Db, actor: AuthUser, filter: DashboardFilter, now = new Date()) {
+/** Every person-by-course row behind a dashboard with its filters, read in batches (for CSV). */
+export async function* dashboardCsvRows(handle: DatabaseHandle, actor: AuthUser, filter: DashboardFilter, now = new Date()) {
 	const scope = dashboardScope(actor, filter);
-	let after: { effectiveDue: string | null; userId: string; courseId: string } | undefined;
-	for (;;) {
-		const { rows } = await peopleStatus(db, scope, now, { status: filter.status, limit: 2000, after });
-		if (rows.length === 0) return;
-		yield rows;
-		const last = rows[rows.length - 1]!;
-		after = { effectiveDue: last.effectiveDue, userId: last.userId, courseId: last.courseId };
-		if (rows.length < 2000) return;
-	}
+	for await (const batch of streamQuery<Record<string, unknown>>(handle, peopleStatusSql(scope, now, { status: filter.status }, false), 2000))
+		yield batch.map(toPersonStatusRow);
 }
 
 /** A person's learning for the drill-down: status per required course, every completion, assignments. */

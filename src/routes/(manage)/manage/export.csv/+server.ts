@@ -1,5 +1,5 @@
 import type { RequestHandler } from './$types';
-import { db } from '$lib/server/app';
+import { database } from '$lib/server/app';
 import { dashboardCsvRows, dashboardFilterSchema, dashboardScope } from '$lib/server/tracking/service';
 import { STATUS_LABELS } from '$lib/server/tracking/status';
 import { csvResponse } from '$lib/server/http/csv-response';
@@ -12,7 +12,7 @@ export const GET: RequestHandler = async ({ locals, url }) => {
 	await orErrorPage(Promise.resolve().then(() => dashboardScope(locals.user!, filter)));
 	const date = (v: string | null) => (v ? v.slice(0, 10) : '');
 	async function* rows() {
-		for await (const chunk of dashboardCsvRows(db(), locals.user!, filter))
+		for await (const chunk of dashboardCsvRows(database(), locals.user!, filter))
 			yield chunk.map((r) => [r.name, r.email, r.organisationName, r.teamName ?? '', r.courseTitle, STATUS_LABELS[r.status], date(r.dueAt), date(r.completedAt), date(r.expiresAt)]);
 	}
 	return csvResponse(`training-${new Date().toISOString().slice(0, 10)}.csv`, ['Name', 'Email', 'Organisation', 'Team', 'Course', 'Status', 'Due date', 'Completed on', 'Expires on'], rows());
