@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { AssessmentPage, readCourse, readEveryLesson } from '../support/courses.ts';
-import { expectAccessible, expectNoHorizontalScroll, pageAs, signInAs } from '../support/helpers.ts';
+import { SignInPage, expectAccessible, expectNoHorizontalScroll } from '../support/helpers.ts';
 import { E2E_BASE_URL } from '../support/server.ts';
-import { WORLD } from '../support/world.ts';
+import { PASSWORD, WORLD, type WorldKey } from '../support/world.ts';
 import { formatDate } from '../../../src/lib/format.ts';
 import { pdfQrCode, pdfText } from './pdf-reading.ts';
 
@@ -24,6 +24,22 @@ async function download(page: Page, click: () => Promise<void>): Promise<{ name:
 	return { name: file.suggestedFilename(), bytes: fs.readFileSync((await file.path())!) };
 }
 
+/**
+ * Signs in once the sign-in page has hydrated: typing into server-rendered fields before the app
+ * hydrates can be wiped by hydration on a busy machine, which made the shared helper flaky here.
+ */
+async function signIn(page: Page, who: WorldKey) {
+	await page.goto('/sign-in', { waitUntil: 'networkidle' });
+	await new SignInPage(page).signIn(WORLD[who].email, PASSWORD);
+	await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
+}
+
+async function signedIn(browser: Browser, who: WorldKey) {
+	const page = await (await browser.newContext()).newPage();
+	await signIn(page, who);
+	return page;
+}
+
 async function stranger(browser: Browser, javaScriptEnabled = true) {
 	const context = await browser.newContext({ javaScriptEnabled });
 	return context.newPage();
@@ -31,7 +47,7 @@ async function stranger(browser: Browser, javaScriptEnabled = true) {
 
 test('a learner completes a course and downloads a certificate whose text and QR code check out', async ({ page }) => {
 	test.setTimeout(180_000);
-	await signInAs(page, 'certLearner');
+	await signIn(page, 'certLearner');
 	await page.goto(`/courses/${SLUG}`);
 	await page.getByRole('link', { name: /^(Start|Resume) the course$/ }).click();
 	await readEveryLesson(page);
@@ -170,7 +186,7 @@ test('the public keys are published at a stable URL, for anyone', async ({ reque
 });
 
 test('managers download certificates of their own organisation only', async ({ browser }) => {
-	const police = await pageAs(browser, 'policeManager');
+	const police = await signedIn(browser, 'policeManager');
 	await police.goto(`/manage/certificates?q=${encodeURIComponent(learner.name)}`);
 	await expect(police.getByRole('heading', { level: 1, name: 'Certificates' })).toBeVisible();
 	await expectAccessible(police);
@@ -181,7 +197,7 @@ test('managers download certificates of their own organisation only', async ({ b
 	const pdf = await download(police, () => police.getByRole('link', { name: 'Download PDF' }).click());
 	expect(await pdfText(pdf.bytes)).toContain(learner.name);
 
-	const council = await pageAs(browser, 'councilManager');
+	const council = await signedIn(browser, 'councilManager');
 	const response = await council.goto(`/manage/certificates/${code}`);
 	expect(response!.status()).toBe(404);
 	expect((await council.request.get(`/manage/certificates/${code}/pdf`)).status()).toBe(404);
@@ -190,7 +206,7 @@ test('managers download certificates of their own organisation only', async ({ b
 });
 
 test('an admin revokes it with a reason; the check then says revoked, with the date and not the reason', async ({ browser }) => {
-	const admin = await pageAs(browser, 'admin');
+	const admin = await signedIn(browser, 'admin');
 	await admin.goto(`/manage/certificates?q=${code.toLowerCase()}`);
 	await admin.getByRole('link', { name: new RegExp(`^${learner.name}`) }).click();
 	await admin.getByRole('button', { name: 'Revoke certificate' }).click();
@@ -215,7 +231,7 @@ test('an admin revokes it with a reason; the check then says revoked, with the d
 	await expectAccessible(page);
 
 	// The learner keeps the record, marked revoked, but can no longer download it.
-	const own = await pageAs(browser, 'certLearner');
+	const own = await signedIn(browser, 'certLearner');
 	await expect(own.getByRole('link', { name: /Download certificate for/ })).toHaveCount(0);
 	await own.goto('/certificates');
 	await expect(own.getByRole('row').filter({ hasText: code })).toContainText('Revoked');
