@@ -7,6 +7,7 @@ import { sessionCookieOptions } from '$lib/server/auth/cookie';
 import { unavailableResponse } from '$lib/server/unavailable';
 import { logger } from '$lib/server/logger';
 import { randomToken } from '$lib/server/auth/tokens';
+import { scormSettings } from '$lib/server/scorm/settings';
 
 export const init: ServerInit = async () => {
 	await startApp();
@@ -27,6 +28,9 @@ const securityHeaders: Handle = async ({ event, resolve }) => {
 	h.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()');
 	if (event.url.protocol === 'https:') h.set('Strict-Transport-Security', 'max-age=63072000; includeSubDomains');
 	if (event.locals.user && !h.has('Cache-Control')) h.set('Cache-Control', 'private, no-store');
+	// The SCORM player frames package content, which is only ever served from the content origin.
+	const csp = h.get('Content-Security-Policy');
+	if (csp && event.route.id?.startsWith('/(learner)/scorm/')) h.set('Content-Security-Policy', `${csp}; frame-src ${scormSettings().contentOrigin}`);
 	return response;
 };
 

@@ -16,7 +16,15 @@ export const WORLD = {
 	abuseOfficer: { email: 'abuse.officer@e2e.example', name: 'Sam Officer', organisationKey: 'west-yorkshire-police' },
 	keyboardUser: { email: 'keyboard@e2e.example', name: 'Kit Keyboard', organisationKey: 'community-volunteers', audience: 'community' as const },
 	peeker: { email: 'peeker@e2e.example', name: 'Pip Peeker', organisationKey: 'wyfrs' },
-	certLearner: { email: 'cert.learner@e2e.example', name: 'Casey Certified-Learner', organisationKey: 'west-yorkshire-police' }
+	certLearner: { email: 'cert.learner@e2e.example', name: 'Casey Certified-Learner', organisationKey: 'west-yorkshire-police' },
+	scormLearner12: { email: 'scorm.twelve@e2e.example', name: 'Sky Scorm-Twelve', organisationKey: 'west-yorkshire-police' },
+	scormLearner2004: { email: 'scorm.twothousandfour@e2e.example', name: 'Sol Scorm-Twothousand', organisationKey: 'kirklees-council' },
+	scormResumer: { email: 'scorm.resumer@e2e.example', name: 'Rae Resumer', organisationKey: 'west-yorkshire-police' },
+	scormMulti: { email: 'scorm.multi@e2e.example', name: 'Max Multi', organisationKey: 'wyfrs' },
+	scormTarget: { email: 'scorm.target@e2e.example', name: 'Tess Target', organisationKey: 'west-yorkshire-police' },
+	scormApi: { email: 'scorm.api@e2e.example', name: 'Avi Api', organisationKey: 'west-yorkshire-police' },
+	scormApiOther: { email: 'scorm.api.other@e2e.example', name: 'Ola Other', organisationKey: 'west-yorkshire-police' },
+	scormBench: { email: 'scorm.bench@e2e.example', name: 'Ben Bench', organisationKey: 'west-yorkshire-police' }
 } as const;
 
 export type WorldKey = keyof typeof WORLD;

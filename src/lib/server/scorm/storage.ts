@@ -16,9 +16,17 @@ import type { S3Settings, ScormSettings } from './settings.ts';
 export interface ScormStorage {
 	readonly kind: 'local' | 's3';
 	put(key: string, body: Readable, size: number, contentType: string): Promise<void>;
-	/** null when there is no such object */
-	get(key: string): Promise<{ body: Readable; size: number } | null>;
+	/** null when there is no such object; `range` (inclusive) is honoured when the store can */
+	get(key: string, range?: { start: number; end: number }): Promise<StoredObject | null>;
 	deletePrefix(prefix: string): Promise<void>;
+}
+
+export interface StoredObject {
+	body: Readable;
+	/** the whole object's size */
+	size: number;
+	/** set when only this byte range (inclusive) is in `body` */
+	range?: { start: number; end: number };
 }
 
 /** Keys are made by us from checked package paths; this refuses anything else on principle. */
@@ -51,7 +59,7 @@ export class LocalStorage implements ScormStorage {
 		}
 	}
 
-	async get(key: string): Promise<{ body: Readable; size: number } | null> {
+	async get(key: string, range?: { start: number; end: number }): Promise<StoredObject | null> {
 		const file = this.file(key);
 		try {
 			const handle = await fsp.open(file, 'r');
@@ -60,6 +68,8 @@ export class LocalStorage implements ScormStorage {
 				await handle.close();
 				return null;
 			}
+			if (range && range.start <= range.end && range.end < stat.size)
+				return { body: handle.createReadStream({ start: range.start, end: range.end }), size: stat.size, range };
 			return { body: handle.createReadStream(), size: stat.size };
 		} catch (e) {
 			if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
@@ -114,7 +124,7 @@ export class S3Storage implements ScormStorage {
 		await res.body?.cancel();
 	}
 
-	async get(key: string): Promise<{ body: Readable; size: number } | null> {
+	async get(key: string): Promise<StoredObject | null> {
 		assertKey(key);
 		const res = await this.send('GET', this.objectUrl(key));
 		if (res.status === 404 || res.status === 403) {

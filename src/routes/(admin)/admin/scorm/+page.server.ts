@@ -9,7 +9,7 @@ import { readUploadForm, withUploadedFile } from './upload';
 
 export const load: PageServerLoad = async ({ locals }) => ({
 	packages: await listPackages(db(), locals.user!),
-	uploadLimitMb: Math.floor(importDeps().uploadLimitBytes / (1024 * 1024))
+	uploadLimitBytes: importDeps().uploadLimitBytes
 });
 
 export const actions: Actions = {

@@ -9,7 +9,7 @@ import { readUploadForm, withUploadedFile } from '../upload';
 export const load: PageServerLoad = async ({ locals, params, url }) => ({
 	pkg: await orErrorPage(packageDetail(db(), locals.user!, params.id)),
 	uploaded: url.searchParams.get('uploaded') === '1',
-	uploadLimitMb: Math.floor(importDeps().uploadLimitBytes / (1024 * 1024))
+	uploadLimitBytes: importDeps().uploadLimitBytes
 });
 
 export const actions: Actions = {

@@ -1,0 +1,51 @@
+import { json, type RequestEvent } from '@sveltejs/kit';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
+import { logger } from '../logger.ts';
+
+/** Largest commit body accepted: 2004 suspend_data alone may be 64,000 characters. */
+export const MAX_COMMIT_BYTES = 1024 * 1024;
+
+/**
+ * The runtime endpoints answer scorm-again's way: `{result, errorCode}` (101 = general failure),
+ * plus a plain message. Only the platform's own pages may call them: the Origin header must be the
+ * platform origin (the content origin, and any other site, is refused).
+ */
+export function refuse(status: number, message: string) {
+	return json({ result: false, errorCode: 101, message }, { status, headers: { 'cache-control': 'no-store' } });
+}
+
+export function checkOrigin(event: RequestEvent): Response | null {
+	const origin = event.request.headers.get('origin');
+	if (!origin || origin !== event.url.origin) return refuse(403, 'Requests must come from the platform itself.');
+	return null;
+}
+
+/** Reads a JSON body sent as application/json or as text/plain (sendBeacon), within a size limit. */
+export async function readJsonBody(request: Request): Promise<{ value: unknown; bytes: number; beacon: boolean } | Response> {
+	const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+	if (type !== 'application/json' && type !== 'text/plain') return refuse(415, 'Send JSON, as application/json or text/plain.');
+	const length = Number(request.headers.get('content-length') ?? 0);
+	if (length > MAX_COMMIT_BYTES) return refuse(413, 'The commit is too large.');
+	let text: string;
+	try {
+		text = await request.text();
+	} catch {
+		return refuse(400, 'The request body could not be read.');
+	}
+	const bytes = Buffer.byteLength(text);
+	if (bytes > MAX_COMMIT_BYTES) return refuse(413, 'The commit is too large.');
+	try {
+		return { value: JSON.parse(text) as unknown, bytes, beacon: type === 'text/plain' };
+	} catch {
+		return refuse(400, 'The body is not valid JSON.');
+	}
+}
+
+export function errorResponse(e: unknown, route: string): Response {
+	if (e instanceof ValidationError) return refuse(400, e.message);
+	if (e instanceof ForbiddenError) return refuse(403, e.message);
+	if (e instanceof NotFoundError) return refuse(404, e.message);
+	if (e instanceof ConflictError) return refuse(409, e.message);
+	logger.error('scorm runtime request failed', { route, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
+	throw e;
+}
