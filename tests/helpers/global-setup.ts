@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { adminSql, createPostgresDatabase, serverUrl } from './test-db.ts';
+import { adminSql, createPostgresDatabase, runId, serverUrl } from './test-db.ts';
 
 declare module 'vitest' {
 	export interface ProvidedContext {
@@ -17,9 +17,9 @@ export default async function setup(project: TestProject) {
 	project.provide('dbTemplate', template.name);
 	return async () => {
 		await template.drop();
-		// Anything a crashed test file left behind.
+		// Anything a crashed test file of this run left behind.
 		await adminSql(async (sql) => {
-			const left = await sql<{ datname: string }[]>`select datname from pg_database where datname like 'sl_test_%'`;
+			const left = await sql<{ datname: string }[]>`select datname from pg_database where datname like ${`sl_test_${runId}_%`}`;
 			for (const { datname } of left) await sql.unsafe(`drop database if exists ${datname} with (force)`);
 		});
 	};

@@ -32,6 +32,8 @@ export async function makePerson(
 		audience?: Audience;
 		isAdmin?: boolean;
 		manages?: readonly string[];
+		/** a team of the person's organisation, by name */
+		team?: string;
 		/** false: no password yet (invited); a string: this argon2 hash */
 		password?: boolean | string;
 	}
@@ -44,6 +46,7 @@ export async function makePerson(
 			email: opts.email.toLowerCase(),
 			name: opts.name ?? opts.email.split('@')[0]!,
 			organisationId,
+			teamId: opts.team ? await teamId(db, opts.organisationKey ?? 'west-yorkshire-police', opts.team) : null,
 			audience: opts.audience ?? 'frontline',
 			isAdmin: opts.isAdmin ?? false,
 			passwordHash: opts.password === false ? null : typeof opts.password === 'string' ? opts.password : await hashed
@@ -60,7 +63,7 @@ export async function makePerson(
 		name: row!.name,
 		email: row!.email,
 		organisationId,
-		teamId: null,
+		teamId: row!.teamId,
 		audience: row!.audience,
 		isAdmin: row!.isAdmin,
 		managedOrganisationIds: managed

@@ -18,8 +18,11 @@ export function withDatabase(url: string, name: string): string {
 	return u.toString();
 }
 
+/** Names carry the run's id, so a run cleans up only its own databases, never a parallel run's. */
+export const runId = (process.env.SL_TEST_RUN ??= Math.random().toString(36).slice(2, 8));
+
 export function uniqueName(prefix: string): string {
-	return `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+	return `${prefix}_${runId}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}`;
 }
 
 export async function adminSql<T>(work: (sql: postgres.Sql) => Promise<T>): Promise<T> {

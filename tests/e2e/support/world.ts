@@ -24,7 +24,9 @@ export const WORLD = {
 	scormTarget: { email: 'scorm.target@e2e.example', name: 'Tess Target', organisationKey: 'west-yorkshire-police' },
 	scormApi: { email: 'scorm.api@e2e.example', name: 'Avi Api', organisationKey: 'west-yorkshire-police' },
 	scormApiOther: { email: 'scorm.api.other@e2e.example', name: 'Ola Other', organisationKey: 'west-yorkshire-police' },
-	scormBench: { email: 'scorm.bench@e2e.example', name: 'Ben Bench', organisationKey: 'west-yorkshire-police' }
+	scormBench: { email: 'scorm.bench@e2e.example', name: 'Ben Bench', organisationKey: 'west-yorkshire-police' },
+	dewsburyPc1: { email: 'dewsbury.pc1@e2e.example', name: 'Dee Overdue', organisationKey: 'west-yorkshire-police', team: 'Dewsbury neighbourhood policing' },
+	dewsburyPc2: { email: 'dewsbury.pc2@e2e.example', name: 'Dev Trained', organisationKey: 'west-yorkshire-police', team: 'Dewsbury neighbourhood policing' }
 } as const;
 
 export type WorldKey = keyof typeof WORLD;

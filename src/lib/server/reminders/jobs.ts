@@ -23,6 +23,9 @@ export async function startJobs(handle: DatabaseHandle): Promise<void> {
 	await boss.work(QUEUE, async () => {
 		await runReminders(handle.db);
 	});
+	// Catch up at start-up (after downtime, say) rather than waiting for the next tick. Several
+	// instances starting together queue one job between them; the reminder log does the rest.
+	await boss.send(QUEUE, {}, { singletonKey: 'startup', singletonSeconds: 60 });
 }
 
 export async function stopJobs(): Promise<void> {
