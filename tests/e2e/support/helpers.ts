@@ -12,7 +12,8 @@ export async function expectAccessible(page: Page) {
 export class SignInPage {
 	constructor(readonly page: Page) {}
 	async goto(next?: string) {
-		await this.page.goto(next ? `/sign-in?next=${encodeURIComponent(next)}` : '/sign-in');
+		// Wait for the page's scripts, so hydration cannot reset what the test is about to type.
+		await this.page.goto(next ? `/sign-in?next=${encodeURIComponent(next)}` : '/sign-in', { waitUntil: 'networkidle' });
 	}
 	async signIn(email: string, password: string) {
 		await this.page.getByLabel('Email address').fill(email);

@@ -10,7 +10,7 @@ import { drawAssessment, gradeAttempt, secureRandom, type Random } from './asses
 import { runCompletionHooks } from './completion.ts';
 import { statusRows, type TrackingStatus } from '../tracking/status.ts';
 import { rowsOf } from '../db/migrate.ts';
-import { trackingChanged } from '../tracking/cache.ts';
+import { cached, trackingChanged } from '../tracking/cache.ts';
 
 /** A course the learner may take: registered, active, open to their audience, with its content. */
 async function openCourse(db: Db, learner: AuthUser, slug: string) {
@@ -94,8 +94,12 @@ export async function listCatalogue(db: Db, learner: AuthUser, now = new Date())
  * "My learning": required courses not yet done (soonest due first), then what is in progress
  * (most recent first), then what is completed.
  */
-export async function myLearning(db: Db, learner: AuthUser, now = new Date()) {
-	const all = await learnerCourses(db, learner, now);
+export async function myLearning(db: Db, learner: AuthUser, now?: Date) {
+	// The page learners land on, again after every lesson: kept briefly per person and dropped
+	// on any change to requirements, completions or who started what (see tracking/cache.ts).
+	const all = now
+		? await learnerCourses(db, learner, now)
+		: await cached(`learning:${learner.id}:${learner.audience}`, () => learnerCourses(db, learner, new Date()));
 	const required = all
 		.filter((c) => c.trackingStatus && c.trackingStatus !== 'completed')
 		.map((c) => ({ ...c, trackingStatus: c.trackingStatus! }))
