@@ -208,3 +208,14 @@ export async function changePassword(db: Db, userId: string, raw: unknown, now =
 	});
 	return createSession(db, userId, now);
 }
+
+/** Where a person lands after signing in: the home page for their broadest role. */
+export async function homeFor(db: Db, userId: string): Promise<string> {
+	const [row] = await db
+		.select({ isAdmin: users.isAdmin, manages: sql<number>`(select count(*)::int from manager_organisations mo where mo.user_id = ${users.id})` })
+		.from(users)
+		.where(eq(users.id, userId));
+	if (row?.isAdmin) return '/admin';
+	if ((row?.manages ?? 0) > 0) return '/manage';
+	return '/';
+}

@@ -1,7 +1,7 @@
 import { redirect } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
 import { db } from '$lib/server/app';
-import { signIn } from '$lib/server/auth/service';
+import { homeFor, signIn } from '$lib/server/auth/service';
 import { safeNext, setSessionCookie } from '$lib/server/auth/cookies';
 import { failFromError, readForm } from '$lib/server/http/forms';
 import { formToObject } from '$lib/server/validation';
@@ -21,6 +21,6 @@ export const actions: Actions = {
 			return failFromError(e, form, setHeaders);
 		}
 		setSessionCookie(cookies, url, session);
-		redirect(303, safeNext(url.searchParams.get('next')));
+		redirect(303, url.searchParams.get('next') ? safeNext(url.searchParams.get('next')) : await homeFor(db(), session.userId));
 	}
 };
