@@ -246,7 +246,10 @@ export async function launchItem(db: Db, learner: AuthUser, raw: unknown, deps: 
 		const version = await versionOf(tx, registration.versionId);
 		const items = await itemsOf(tx, version.id);
 		const { sequencer, runtime } = await sequencerFor(tx, version.scormVersion, version.sequencing, items, registration.id);
-		let target: string | undefined = req.item;
+		// "start" goes where sequencing says (resume or the first part not done); an item is only
+		// honoured when chosen (choice rules apply) or jumped to by the SCO (disabled still refuses).
+		let target: string | undefined = req.via === 'start' ? undefined : req.item;
+		if ((req.via === 'choice' || req.via === 'jump') && !target) throw new ValidationError({ form: 'Say which part to open.' }, 'Say which part to open.');
 		if (req.via === 'next' || req.via === 'previous') {
 			const next = req.from ? sequencer.flow(req.from, req.via) : null;
 			if (!next || (target && target !== next.identifier)) throw new ConflictError('There is nothing to go to in that direction.');
@@ -356,10 +359,20 @@ export async function commitRuntime(db: Db, learner: AuthUser, raw: unknown, tra
 	if (!parsed.success) throw new ValidationError({ form: 'The commit was not understood.' }, 'The commit was not understood.');
 	const p = parsed.data;
 	return db.transaction(async (tx) => {
+		// One query for the launch, its registration, the item's rules and the SCORM version.
 		const [launch] = await tx
-			.select({ launch: scormLaunches, userId: scormRegistrations.userId, versionId: scormRegistrations.versionId, completionId: scormRegistrations.completionId })
+			.select({
+				launch: scormLaunches,
+				userId: scormRegistrations.userId,
+				completionId: scormRegistrations.completionId,
+				lastActivityAt: scormRegistrations.lastActivityAt,
+				scormVersion: scormPackageVersions.scormVersion,
+				item: { kind: scormItems.kind, masteryScore: scormItems.masteryScore, completionThreshold: scormItems.completionThreshold, scaledPassingScore: scormItems.scaledPassingScore }
+			})
 			.from(scormLaunches)
 			.innerJoin(scormRegistrations, eq(scormRegistrations.id, scormLaunches.registrationId))
+			.innerJoin(scormPackageVersions, eq(scormPackageVersions.id, scormRegistrations.versionId))
+			.innerJoin(scormItems, and(eq(scormItems.versionId, scormRegistrations.versionId), eq(scormItems.identifier, scormLaunches.itemIdentifier)))
 			.where(eq(scormLaunches.id, p.launchId));
 		if (!launch) throw new NotFoundError('We could not find that launch.');
 		if (launch.userId !== learner.id) throw new ForbiddenError('That attempt belongs to someone else.');
@@ -367,14 +380,12 @@ export async function commitRuntime(db: Db, learner: AuthUser, raw: unknown, tra
 		const { launch: l } = launch;
 		if (p.seq <= l.sequenceBase || p.seq >= l.sequenceBase + SEQUENCE_SPAN) throw new ValidationError({ form: 'The sequence number does not belong to this launch.' });
 		const [rt] = await tx
-			.select()
+			.select({ lastSequence: scormRuntime.lastSequence, satisfiedAt: scormRuntime.satisfiedAt })
 			.from(scormRuntime)
 			.where(and(eq(scormRuntime.registrationId, l.registrationId), eq(scormRuntime.itemIdentifier, l.itemIdentifier)))
 			.for('update');
-		const [item] = await tx.select().from(scormItems).where(and(eq(scormItems.versionId, launch.versionId), eq(scormItems.identifier, l.itemIdentifier)));
-		const version = await versionOf(tx, launch.versionId);
 		const cmi = clean(p.cmi) as Tree;
-		const e = evaluateItem(version.scormVersion, { kind: item!.kind, masteryScore: item!.masteryScore, completionThreshold: item!.completionThreshold, scaledPassingScore: item!.scaledPassingScore }, cmi, p.terminate);
+		const e = evaluateItem(launch.scormVersion, launch.item, cmi, p.terminate);
 		const history = {
 			launchId: l.id,
 			registrationId: l.registrationId,
@@ -402,16 +413,12 @@ export async function commitRuntime(db: Db, learner: AuthUser, raw: unknown, tra
 			return { applied: false, duplicate: Boolean(dup), stale: !dup, completion: null, success: null, courseCompleted: Boolean(launch.completionId) };
 		}
 		// The SCO's own exit decides resume; a 1.2 SCO that never set a status is recorded completed on finishing.
-		const storedCmi = version.scormVersion === '1.2' && p.terminate && e.reported === 'not attempted' && e.completion === 'completed' ? withStatus12(cmi, 'completed') : cmi;
+		const storedCmi = launch.scormVersion === '1.2' && p.terminate && e.reported === 'not attempted' && e.completion === 'completed' ? withStatus12(cmi, 'completed') : cmi;
 		const sessionSeconds = e.sessionSeconds ?? (l.sessionSeconds ?? null);
 		await tx
 			.update(scormLaunches)
 			.set({ lastCommitAt: now, sessionSeconds, ...(p.terminate ? { terminatedAt: now } : {}) })
 			.where(eq(scormLaunches.id, l.id));
-		const [total] = await tx
-			.select({ seconds: sql<number>`coalesce(sum(${scormLaunches.sessionSeconds}), 0)::float8` })
-			.from(scormLaunches)
-			.where(and(eq(scormLaunches.registrationId, l.registrationId), eq(scormLaunches.itemIdentifier, l.itemIdentifier)));
 		await tx
 			.update(scormRuntime)
 			.set({
@@ -426,13 +433,15 @@ export async function commitRuntime(db: Db, learner: AuthUser, raw: unknown, tra
 				scoreScaled: e.scoreScaled,
 				location: e.location?.slice(0, 4000) ?? null,
 				exit: e.exit?.slice(0, 20) ?? null,
-				totalSeconds: Number(total?.seconds ?? 0),
+				// total time: the sum of every session's time (each launch's latest session_time)
+				totalSeconds: sql`(select coalesce(sum(${scormLaunches.sessionSeconds}), 0)::float8 from ${scormLaunches} where ${scormLaunches.registrationId} = ${l.registrationId} and ${scormLaunches.itemIdentifier} = ${l.itemIdentifier})`,
 				lastCommitAt: now,
 				satisfiedAt: rt!.satisfiedAt ?? (e.satisfied ? now : null)
 			})
 			.where(and(eq(scormRuntime.registrationId, l.registrationId), eq(scormRuntime.itemIdentifier, l.itemIdentifier)));
 		await tx.insert(scormCommits).values({ ...history, outcome: 'applied' });
-		await tx.update(scormRegistrations).set({ lastActivityAt: now }).where(eq(scormRegistrations.id, l.registrationId));
+		if (p.terminate || now.getTime() - launch.lastActivityAt.getTime() > 60_000)
+			await tx.update(scormRegistrations).set({ lastActivityAt: now }).where(eq(scormRegistrations.id, l.registrationId));
 		const courseCompleted = e.satisfied && !rt!.satisfiedAt ? await maybeCompleteRegistration(tx, l.registrationId, now) : Boolean(launch.completionId);
 		return { applied: true, duplicate: false, stale: false, completion: e.completion, success: e.success, courseCompleted };
 	});

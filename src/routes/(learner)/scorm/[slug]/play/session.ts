@@ -52,6 +52,8 @@ export class PlayerSession {
 	private frame: HTMLIFrameElement | null = null;
 	private ended = false;
 	private launchPosted = false;
+	/** set while the player itself is ending the SCO: its navigation requests are then not acted on */
+	private leaving = false;
 	readonly info: LaunchInfo;
 
 	constructor(
@@ -99,7 +101,7 @@ export class PlayerSession {
 				if (this.ended || !message.cmi || typeof message.cmi !== 'object') return;
 				const terminate = message.terminate === true;
 				this.queue(message.cmi as Record<string, unknown>, terminate);
-				if (terminate) {
+				if (terminate && !this.leaving) {
 					const nav = typeof message.navRequest === 'string' ? message.navRequest : null;
 					void this.flush().then(() => this.events.finished(nav && nav !== '_none_' ? nav : null));
 				}
@@ -164,6 +166,7 @@ export class PlayerSession {
 
 	/** Ends the SCO properly (it gets its unload, so it can call LMSFinish), then saves. */
 	async leave(timeoutMs = 4000): Promise<void> {
+		this.leaving = true;
 		if (this.frame && !this.ended) {
 			await new Promise<void>((resolve) => {
 				const timer = setTimeout(resolve, timeoutMs);
