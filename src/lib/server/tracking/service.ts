@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db/types.ts';
 import { assignments, audiences, completions, courses, organisations, requirements, teams } from '../db/schema.ts';
@@ -6,7 +6,7 @@ import type { AuthUser } from '../auth/sessions.ts';
 import { assertCanManageOrganisation, manageableOrganisationIds } from '../auth/permissions.ts';
 import { recordAudit } from '../audit/service.ts';
 import { runCompletionHooks } from '../courses/completion.ts';
-import { getPerson } from '../people/service.ts';
+import { getPerson, placementChoices } from '../people/service.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
 import { MAX_LONG_TEXT, parseInput, reasonField, uuidField, optionalUuid } from '../validation.ts';
 import { rowsOf } from '../db/migrate.ts';
@@ -43,15 +43,7 @@ export const requirementSchema = z.object({
 
 /** The organisations, teams and courses a person may set requirements and filter dashboards by. */
 export async function trackingChoices(db: Db, actor: AuthUser) {
-	const scope = manageableOrganisationIds(actor);
-	const orgs = await db
-		.select({ id: organisations.id, name: organisations.name })
-		.from(organisations)
-		.where(scope === null ? undefined : scope.length ? inArray(organisations.id, scope) : sql`false`)
-		.orderBy(asc(organisations.name));
-	const teamRows = orgs.length
-		? await db.select({ id: teams.id, name: teams.name, organisationId: teams.organisationId }).from(teams).where(inArray(teams.organisationId, orgs.map((o) => o.id))).orderBy(asc(teams.name))
-		: [];
+	const { organisations: orgs, teams: teamRows } = await placementChoices(db, actor);
 	const courseRows = await db.select({ id: courses.id, title: courses.title }).from(courses).where(eq(courses.active, true)).orderBy(asc(courses.title));
 	return { organisations: orgs, teams: teamRows, courses: courseRows };
 }
