@@ -88,21 +88,34 @@ test.describe('SCORM player', () => {
 			await expect(field('location')).toHaveText('5', { timeout: 1000 });
 		}).toPass({ timeout: 15_000 });
 
-		// Close the tab without leaving properly: the last state goes by beacon.
+		// The connection drops (the player's JSON commits fail, and it says so), the learner reads
+		// one more page, then closes the tab: the newest state can only reach us by the beacon.
 		const context = page.context();
+		await context.route('**/api/scorm/commit', (route) =>
+			(route.request().headers()['content-type'] ?? '').startsWith('application/json') ? route.abort('internetdisconnected') : route.continue()
+		);
+		await next.click();
+		await player.contentFrame('Etiquette/Distracting.html');
+		await expect(page.getByTestId('save-status')).toContainText('could not be saved');
 		await page.close({ runBeforeUnload: true });
+		await context.unrouteAll({ behavior: 'ignoreErrors' });
+
 		const again = await context.newPage();
 		const dialogs = acceptDialogs(again);
 		await again.goto(`/scorm/${slug}`);
 		await again.getByRole('link', { name: 'Resume the course' }).click();
 		const resumed = new Player(again);
 		await resumed.waitForContent();
-		// The SCO asks whether to resume (we accept) and opens page 6 of 15, where it was left.
-		const frame = await resumed.contentFrame('Etiquette/Course.html');
-		expect(frame.url()).toContain('Etiquette/Course.html');
+		// The SCO asks whether to resume (we accept) and opens page 7 of 15, where it was left.
+		const frame = await resumed.contentFrame('Etiquette/Distracting.html');
+		expect(frame.url()).toContain('Etiquette/Distracting.html');
 		expect(dialogs).toContain('Would you like to resume from where you previously left off?');
 		await admin.reload();
 		await expect(admin.getByTestId('scorm-support-items')).toContainText('launched 2 times');
+		const history = admin.getByTestId('scorm-commit-history');
+		const beacon = history.getByRole('row').filter({ hasText: 'on closing' }).first();
+		await expect(beacon.getByRole('cell').nth(7)).toHaveText('6');
+		await expect(beacon.getByRole('cell').nth(8)).toHaveText('Saved');
 		await admin.context().close();
 	});
 
