@@ -71,7 +71,7 @@ test('commit endpoint throughput, with /healthz as the baseline', async ({ brows
 		return fetch(`${baseUrl}/api/scorm/commit`, { method: 'POST', headers, body: JSON.stringify({ launchId: l.launchId, token: l.token, seq: l.sequenceBase + l.n, cmi: cmi(l.n) }) });
 	};
 	const concurrency = 10;
-	const seconds = Number(process.env.SCORM_BENCH_SECONDS ?? 5);
+	const seconds = Number(process.env.SCORM_BENCH_SECONDS ?? 3);
 	const runs: Run[] = [];
 	runs.push(await load('GET /healthz (baseline)', seconds, concurrency, () => fetch(`${baseUrl}/healthz`)));
 	runs.push(await load('POST /api/scorm/commit, 18 SCOs in parallel', seconds, concurrency, (w) => commit(launches[w % launches.length]!)));
