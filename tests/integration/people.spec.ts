@@ -82,6 +82,18 @@ describe("a manager's organisation scope", () => {
 	});
 });
 
+describe('protecting admins', () => {
+	it('a manager cannot deactivate, change or re-import a partnership admin of their own organisation', async () => {
+		const policeAdmin = await makePerson(t.db, { email: 'chief@wyp.example', isAdmin: true });
+		expect(await errorOf(setPersonStatus(t.db, policeManager, policeAdmin.id, 'deactivated', 'Lock them out'))).toBeInstanceOf(ForbiddenError);
+		expect(await errorOf(updatePerson(t.db, policeManager, policeAdmin.id, { name: 'Renamed', organisationId: policeAdmin.organisationId, audience: 'frontline', isAdmin: 'on', reason: 'because' }))).toBeInstanceOf(ForbiddenError);
+		const preview = await previewImport(t.db, policeManager, 'name,email,organisation,audience\nRenamed,chief@wyp.example,West Yorkshire Police,community\n');
+		expect(preview.rows[0]!.errors).toContain('This email address belongs to an account you cannot change');
+		const [still] = await t.db.select().from(users).where(eq(users.id, policeAdmin.id));
+		expect(still).toMatchObject({ status: 'active', name: 'chief' });
+	});
+});
+
 describe('changing roles, organisation and status', () => {
 	it('records who, what and why in the audit log and keeps deactivated people', async () => {
 		const person = await makePerson(t.db, { email: 'mover@example.org', organisationKey: 'wyfrs' });

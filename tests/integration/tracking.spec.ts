@@ -115,6 +115,15 @@ describe('status is derived from requirements, assignments and completions, with
 	});
 });
 
+describe('guarding learning records', () => {
+	it('refuses impossible dates and a manager recording their own training', async () => {
+		const ff = await makePerson(t.db, { email: 'dates@track.example', organisationKey: 'wyfrs' });
+		for (const dueAt of ['0000-01-01', '2027-02-31', '27-01-01', 'tomorrow'])
+			expect(((await errorOf(assignCourse(t.db, admin, ff.id, { courseId: asbId, dueAt }))) as ValidationError).fieldErrors.dueAt, dueAt).toMatch(/real date/);
+		expect(await errorOf(recordExternalCompletion(t.db, policeManager, policeManager.id, { courseId: abuseId, completedAt: '2026-01-02', evidence: 'I went to a session, honestly' }, at(30)))).toBeInstanceOf(ForbiddenError);
+	});
+});
+
 describe('who may set requirements', () => {
 	it('lets managers set them only for their own organisations', async () => {
 		const council = await orgId(t.db, 'kirklees-council');

@@ -35,3 +35,20 @@ describe('route permissions table', () => {
 		expect(mayReach(person({ managedOrganisationIds: ['o'] }), '/(secret)/x')).toBe('forbidden');
 	});
 });
+
+import { safeNext } from '../../src/lib/server/auth/cookies.ts';
+import { withoutOneTimeLinks } from '../../src/lib/server/email/mailer.ts';
+
+describe('after sign-in, only same-site paths', () => {
+	it('refuses other sites however they are disguised', () => {
+		expect(safeNext('/manage/people?q=a#x')).toBe('/manage/people?q=a#x');
+		for (const bad of ['//evil.example', '/\\evil.example', '/\t/evil.example', '/\n/evil.example', 'https://evil.example', 'evil', null, '/%09/evil.example/x'])
+			expect(new URL(safeNext(bad), 'https://learning.example').origin, String(bad)).toBe('https://learning.example');
+	});
+});
+
+describe('sent emails', () => {
+	it('lose the secret part of one-time links once delivered', () => {
+		expect(withoutOneTimeLinks('Open https://l.example/reset-password/abcdefghijklmnopqrstuvwx within an hour')).toBe('Open https://l.example/reset-password/[link removed after sending] within an hour');
+	});
+});

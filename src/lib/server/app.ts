@@ -28,6 +28,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Opens the database, migrates under an advisory lock, seeds the partnership and announces setup. */
 export async function startApp(): Promise<void> {
 	if (handle) return;
+	if (config.production && !config.origin)
+		throw new Error('Set ORIGIN to the public address of the platform (for example https://learning.example.org): links in emails and certificates are built from it.');
 	const started = performance.now();
 	const retryUntil = Date.now() + Number(process.env.DATABASE_STARTUP_WAIT_SECONDS ?? 60) * 1000;
 	for (let attempt = 1; ; attempt++) {

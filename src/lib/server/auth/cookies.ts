@@ -8,6 +8,10 @@ export function setSessionCookie(cookies: Cookies, url: URL, session: { token: s
 
 /** Only same-site paths, so a crafted link cannot bounce someone elsewhere after signing in. */
 export function safeNext(next: string | null): string {
-	if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/';
-	return next;
+	// Browsers drop tabs and newlines and read backslashes as slashes: refuse them all outright.
+	const refused = (c: string) => c.charCodeAt(0) < 32 || c.charCodeAt(0) === 127 || c === '\\';
+	if (!next || !next.startsWith('/') || [...next].some(refused)) return '/';
+	const url = new URL(next, 'http://same.invalid');
+	if (url.origin !== 'http://same.invalid') return '/';
+	return url.pathname + url.search + url.hash;
 }

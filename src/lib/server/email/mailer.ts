@@ -41,7 +41,8 @@ export async function deliverQueued(db: Db, ids: string[], smtpUrl = config.smtp
 		if (row.sentAt) continue;
 		try {
 			await smtp.sendMail({ from: config.mailFrom, to: row.toAddress, subject: row.subject, text: row.body });
-			await db.update(outbox).set({ sentAt: new Date(), error: null }).where(eq(outbox.id, row.id));
+			// Once delivered, the one-time link has no business staying readable in the database.
+			await db.update(outbox).set({ sentAt: new Date(), error: null, body: withoutOneTimeLinks(row.body) }).where(eq(outbox.id, row.id));
 		} catch (error) {
 			const message = error instanceof Error ? error.message : String(error);
 			logger.error('email could not be sent; kept in outbox', { outboxId: row.id, error: message });
@@ -69,4 +70,9 @@ export async function listOutbox(db: Db, page: number, pageSize: number) {
 		.offset((page - 1) * pageSize);
 	const [count] = await db.select({ n: sql<number>`count(*)::int` }).from(outbox);
 	return { rows, total: count?.n ?? 0, smtpConfigured: Boolean(config.smtpUrl) };
+}
+
+/** Replaces the secret part of invitation, reset and setup links. */
+export function withoutOneTimeLinks(body: string): string {
+	return body.replace(/(\/(?:invite|reset-password|setup)\/)[a-z2-7]{16,}/g, '$1[link removed after sending]');
 }

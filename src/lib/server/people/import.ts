@@ -84,7 +84,7 @@ export async function previewImport(db: Db, actor: AuthUser, text: string): Prom
 	const emails = table.slice(1).map((r) => col(r, 'email').toLowerCase()).filter(Boolean);
 	const existing = emails.length
 		? await db
-				.select({ id: users.id, email: users.email, name: users.name, organisationId: users.organisationId, teamId: users.teamId, audience: users.audience })
+				.select({ id: users.id, email: users.email, name: users.name, organisationId: users.organisationId, teamId: users.teamId, audience: users.audience, isAdmin: users.isAdmin })
 				.from(users)
 				.where(inArray(users.email, [...new Set(emails)]))
 		: [];
@@ -126,7 +126,7 @@ export async function previewImport(db: Db, actor: AuthUser, text: string): Prom
 		if (!manager && !NO.has(managerText)) errors.push('Enter "yes" or "no" in the manager column');
 
 		const current = email.success ? existingByEmail.get(email.data) : undefined;
-		if (current && !canManageOrganisation(actor, current.organisationId))
+		if (current && (!canManageOrganisation(actor, current.organisationId) || (current.isAdmin && !actor.isAdmin)))
 			errors.push('This email address belongs to an account you cannot change');
 		const base = { line, name: name.success ? name.data : col(cells, 'name'), email: emailValue, organisation: orgText, team: teamText, audience: audienceText, manager };
 		if (errors.length || !organisationId || !audience) return { ...base, action: 'error' as const, errors };

@@ -30,9 +30,9 @@ export const PAGE_SIZE = 25;
 
 // zod 4 needs .optional() before a transform for a key that may be absent (unticked checkboxes).
 const checkbox = z
-	.string()
+	.union([z.string(), z.array(z.string())])
 	.optional()
-	.transform((v) => v === 'on' || v === 'true' || v === 'yes');
+	.transform((v) => [v].flat().some((x) => x === 'on' || x === 'true' || x === 'yes'));
 
 const idList = z
 	.union([z.string(), z.array(z.string())])
@@ -245,8 +245,14 @@ export async function resendInvite(
 }
 
 /** Changes name, organisation, team, audience and roles, with the reason in the audit log. */
+/** Only an admin may change or deactivate an admin, so a manager cannot lock the partnership out. */
+function assertMayChange(actor: AuthUser, person: { isAdmin: boolean }) {
+	if (person.isAdmin) assertAdmin(actor);
+}
+
 export async function updatePerson(db: Db, actor: AuthUser, personId: string, raw: unknown, now = new Date()) {
 	const person = await getPerson(db, actor, personId);
+	assertMayChange(actor, person);
 	const input = parseInput(personUpdateSchema, raw);
 	await checkPlacement(db, actor, input);
 	if (input.isAdmin !== person.isAdmin) assertAdmin(actor);
@@ -305,6 +311,7 @@ export async function updatePerson(db: Db, actor: AuthUser, personId: string, ra
 
 export async function setPersonStatus(db: Db, actor: AuthUser, personId: string, status: UserStatus, rawReason: unknown, now = new Date()) {
 	const person = await getPerson(db, actor, personId);
+	assertMayChange(actor, person);
 	const { reason } = parseInput(z.object({ reason: reasonField }), { reason: rawReason });
 	if (personId === actor.id && status === 'deactivated')
 		throw new ValidationError({ reason: 'You cannot deactivate your own account.' });

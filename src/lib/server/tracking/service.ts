@@ -16,13 +16,18 @@ import { streamQuery } from '../db/stream.ts';
 import { statusRows, STATUSES, type StatusScope } from './status.ts';
 import { cached, trackingChanged } from './cache.ts';
 
+/** A real calendar date (no 31 February, no year 0) from an <input type="date">. */
 const dateField = (message: string) =>
 	z
 		.string({ error: message })
 		.trim()
 		.regex(/^\d{4}-\d{2}-\d{2}$/, message)
-		.transform((v) => new Date(`${v}T12:00:00Z`))
-		.refine((d) => !Number.isNaN(d.getTime()), message);
+		.refine((v) => {
+			const d = new Date(`${v}T12:00:00Z`);
+			const year = Number(v.slice(0, 4));
+			return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v && year >= 1990 && year <= 2100;
+		}, message)
+		.transform((v) => new Date(`${v}T12:00:00Z`));
 
 export const requirementSchema = z.object({
 	courseId: uuidField('Choose a course'),
@@ -250,10 +255,13 @@ const externalSchema = z.object({
  */
 export async function recordExternalCompletion(db: Db, actor: AuthUser, personId: string, raw: unknown, now = new Date()) {
 	const person = await getPerson(db, actor, personId);
+	// Nobody but an admin vouches for their own training.
+	if (personId === actor.id && !actor.isAdmin) throw new ForbiddenError('Ask another manager or an admin to record your own training.');
 	const input = parseInput(externalSchema, raw);
 	if (input.completedAt.getTime() > now.getTime()) throw new ValidationError({ completedAt: 'The date cannot be in the future' });
-	const [course] = await db.select().from(courses).where(eq(courses.id, input.courseId));
+	const [course] = await db.select().from(courses).where(and(eq(courses.id, input.courseId), eq(courses.active, true)));
 	if (!course) throw new ValidationError({ courseId: 'Choose a course from the list' });
+	if (!course.audiences.includes(person.audience)) throw new ValidationError({ courseId: 'This course is not open to this person’s audience' });
 	await db.transaction(async (tx) => {
 		const [completion] = await tx
 			.insert(completions)
@@ -261,6 +269,7 @@ export async function recordExternalCompletion(db: Db, actor: AuthUser, personId
 			.returning();
 		await recordAudit(tx, { actorId: actor.id, action: 'completion.recorded-external', targetType: 'person', targetId: personId, organisationId: person.organisationId, details: { completionId: completion!.id, courseTitle: course.title, completedAt: input.completedAt.toISOString(), evidence: input.evidence } }, now);
 		await runCompletionHooks(tx, completion!);
+		trackingChanged();
 	});
 }
 

@@ -16,8 +16,12 @@ export const load: PageServerLoad = async ({ locals }) => ({
 export const actions: Actions = {
 	reminders: async ({ request, locals }) => {
 		const form = await readForm(request);
-		const { early } = await setReminderPreference(db(), locals.user!.id, formToObject(form));
-		return { remindersSaved: early ? 'You will get early reminders.' : 'Early reminders are off. You will still be told when training is due in 3 days or overdue.' };
+		try {
+			const { early } = await setReminderPreference(db(), locals.user!.id, formToObject(form));
+			return { remindersSaved: early ? 'You will get early reminders.' : 'Early reminders are off. You will still be told when training is due in 3 days or overdue.' };
+		} catch (e) {
+			return failFromError(e, form);
+		}
 	},
 	password: async ({ request, locals, cookies, url }) => {
 		const form = await readForm(request);
