@@ -94,14 +94,28 @@ test.describe('SCORM player', () => {
 		// The connection drops (the player's JSON commits fail, and it says so), the learner reads
 		// one more page, then closes the tab: the newest state can only reach us by the beacon.
 		const context = page.context();
+		let offline = false;
 		await context.route('**/api/scorm/commit', (route) =>
-			(route.request().headers()['content-type'] ?? '').startsWith('application/json') ? route.abort('internetdisconnected') : route.continue()
+			(offline && (route.request().headers()['content-type'] ?? '').startsWith('application/json') ? route.abort('internetdisconnected') : route.continue()).catch(() => {})
 		);
+		offline = true;
 		await next.click();
 		await player.contentFrame('Etiquette/Distracting.html');
 		await expect(page.getByTestId('save-status')).toContainText('could not be saved');
+		const closed = page.waitForEvent('close');
 		await page.close({ runBeforeUnload: true });
-		await context.unrouteAll({ behavior: 'ignoreErrors' });
+		await closed;
+		offline = false;
+		// The beacon (text/plain) carried bookmark 6. Sometimes the SCO's own unload-time commit (exit
+		// suspend) also gets out while the tab closes; then the newer of the two is kept, and the
+		// other shows as "ignored (older)". Either way bookmark 6 is stored.
+		const history = admin.getByTestId('scorm-commit-history');
+		const beacon = history.getByRole('row').filter({ hasText: 'on closing' }).first();
+		await expect(async () => {
+			await admin.reload();
+			await expect(beacon.getByRole('cell').nth(7)).toHaveText('6', { timeout: 1000 });
+			await expect(field('location')).toHaveText('6', { timeout: 1000 });
+		}).toPass({ timeout: 15_000 });
 
 		const again = await context.newPage();
 		const dialogs = acceptDialogs(again);
@@ -115,10 +129,6 @@ test.describe('SCORM player', () => {
 		expect(dialogs).toContain('Would you like to resume from where you previously left off?');
 		await admin.reload();
 		await expect(admin.getByTestId('scorm-support-items')).toContainText('launched 2 times');
-		const history = admin.getByTestId('scorm-commit-history');
-		const beacon = history.getByRole('row').filter({ hasText: 'on closing' }).first();
-		await expect(beacon.getByRole('cell').nth(7)).toHaveText('6');
-		await expect(beacon.getByRole('cell').nth(8)).toHaveText('Saved');
 		await admin.context().close();
 	});
 
