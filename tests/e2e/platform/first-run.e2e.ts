@@ -49,7 +49,8 @@ test('on an empty embedded database the server comes up, logs a one-time setup l
 		await page.getByLabel('New password', { exact: true }).fill('kestrel over castle hill');
 		await page.getByLabel('Confirm new password').fill('kestrel over castle hill');
 		await page.getByRole('button', { name: 'Create admin account' }).click();
-		await expect(page.getByRole('heading', { name: 'Partnership admin' })).toBeVisible();
+		await expect(page).toHaveURL(/\/admin\?welcome=1$/);
+		await expect(page.getByRole('heading', { level: 1, name: 'Partnership admin', exact: true })).toBeVisible();
 		await expect(page.getByRole('banner')).toContainText('Safer Kirklees');
 
 		// The link is single use.
