@@ -100,6 +100,7 @@ export async function importPackage(
 	if (upload.size > deps.maxUploadBytes) fail(`The file is ${Math.ceil(upload.size / MB)} MB; the largest package we accept is ${Math.round(deps.maxUploadBytes / MB)} MB.`);
 	let existing: { id: string; courseId: string } | undefined;
 	if (packageId) {
+		if (!z.uuid().safeParse(packageId).success) throw new NotFoundError('We could not find that package.');
 		[existing] = await db.select({ id: scormPackages.id, courseId: scormPackages.courseId }).from(scormPackages).where(eq(scormPackages.id, packageId));
 		if (!existing) throw new NotFoundError('We could not find that package.');
 	}
@@ -363,7 +364,7 @@ export async function packageDetail(db: Db, actor: AuthUser, packageId: string) 
  */
 export async function registrationSupport(db: Db, actor: AuthUser, packageId: string, registrationId: string) {
 	assertAdmin(actor);
-	if (!z.uuid().safeParse(registrationId).success) throw new NotFoundError('We could not find that learner record.');
+	if (!z.uuid().safeParse(registrationId).success || !z.uuid().safeParse(packageId).success) throw new NotFoundError('We could not find that learner record.');
 	const [reg] = await db
 		.select({
 			id: scormRegistrations.id,
