@@ -20,7 +20,8 @@ test('a wrong password gets one clear message, focused in the error summary, and
 });
 
 test('signing in by keyboard lands on the learner home, and signing out ends the session', async ({ page, context }) => {
-	await page.goto('/');
+	// Wait for the scripts: typing before hydration can be lost on a busy machine (see the note on issue 2).
+	await page.goto('/', { waitUntil: 'networkidle' });
 	await expect(page).toHaveURL(/\/sign-in\?next=%2F/);
 	await page.keyboard.press('Tab'); // skip link
 	await expect(page.getByRole('link', { name: 'Skip to main content' })).toBeFocused();
