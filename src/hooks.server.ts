@@ -45,7 +45,8 @@ const session: Handle = async ({ event, resolve }) => {
 			if (result) {
 				event.locals.user = result.user;
 				event.locals.session = result.session;
-				event.cookies.set(SESSION_COOKIE, token, sessionCookieOptions(event.url, result.session.expiresAt));
+				// Only when the expiry slid forward (at most hourly): no Set-Cookie on every response.
+				if (result.session.renewed) event.cookies.set(SESSION_COOKIE, token, sessionCookieOptions(event.url, result.session.expiresAt));
 			} else {
 				event.cookies.delete(SESSION_COOKIE, sessionCookieOptions(event.url));
 			}

@@ -75,10 +75,13 @@ describe('sessions', () => {
 		expect(Buffer.from(stored!.secretHash).toString('utf8')).not.toContain(secret!);
 
 		expect(await validateSessionToken(t.db, `${id}.${'a'.repeat(secret!.length)}`, start)).toBeNull();
+		// Fresh sessions are not rewritten (nor their cookie re-sent) on every request.
+		expect((await validateSessionToken(t.db, token, start))!.session.renewed).toBe(false);
 		const later = new Date(start.getTime() + 3 * 24 * 3600_000);
 		const valid = await validateSessionToken(t.db, token, later);
 		expect(valid?.user.email).toBe('session@example.org');
 		expect(valid!.session.expiresAt.getTime()).toBe(later.getTime() + SESSION_IDLE_MS);
+		expect(valid!.session.renewed).toBe(true);
 		const afterIdle = new Date(later.getTime() + SESSION_IDLE_MS + 1000);
 		expect(await validateSessionToken(t.db, token, afterIdle)).toBeNull();
 		expect(await t.db.select().from(sessions).where(eq(sessions.id, id!))).toHaveLength(0);

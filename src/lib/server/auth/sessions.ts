@@ -23,6 +23,8 @@ export interface AuthUser {
 export interface SessionInfo {
 	id: string;
 	expiresAt: Date;
+	/** true when this request slid the expiry forward, so the cookie needs the new date */
+	renewed: boolean;
 }
 
 export async function createSession(
@@ -75,13 +77,14 @@ export async function validateSessionToken(
 		return null;
 	}
 	let expiresAt = row.expiresAt;
-	if (expiresAt.getTime() - now.getTime() < SESSION_IDLE_MS - RENEW_AFTER_MS) {
+	const renewed = expiresAt.getTime() - now.getTime() < SESSION_IDLE_MS - RENEW_AFTER_MS;
+	if (renewed) {
 		expiresAt = new Date(now.getTime() + SESSION_IDLE_MS);
 		await db.update(sessions).set({ expiresAt }).where(eq(sessions.id, id));
 	}
 	const { status: _status, ...user } = row.user;
 	return {
-		session: { id, expiresAt },
+		session: { id, expiresAt, renewed },
 		user: { ...user, managedOrganisationIds: parsePgArray(row.managed) }
 	};
 }
@@ -97,12 +100,9 @@ export async function invalidateUserSessions(db: Db, userId: string, exceptSessi
 		.where(exceptSessionId ? and(eq(sessions.userId, userId), ne(sessions.id, exceptSessionId)) : eq(sessions.userId, userId));
 }
 
+/** Sessions nobody presents again are otherwise never removed; the hourly job calls this. */
 export async function deleteExpiredSessions(db: Db, now = new Date()): Promise<void> {
 	await db.delete(sessions).where(lt(sessions.expiresAt, now));
-}
-
-export function sessionIdOf(token: string): string {
-	return token.split('.')[0] ?? '';
 }
 
 /** postgres.js returns text[] as an array; PGlite too, but be tolerant of the '{a,b}' literal. */

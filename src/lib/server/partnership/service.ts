@@ -70,11 +70,3 @@ export async function getBranding(db: Db): Promise<Branding> {
 export async function listOrganisations(db: Db) {
 	return db.select().from(organisations).orderBy(asc(organisations.name));
 }
-
-export async function listTeams(db: Db, organisationId?: string) {
-	const q = db
-		.select({ id: teams.id, name: teams.name, organisationId: teams.organisationId })
-		.from(teams)
-		.orderBy(asc(teams.name));
-	return organisationId ? q.where(eq(teams.organisationId, organisationId)) : q;
-}

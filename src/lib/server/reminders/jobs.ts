@@ -2,9 +2,10 @@ import { PgBoss, fromPglite } from 'pg-boss';
 import type { DatabaseHandle } from '../db/client.ts';
 import { logger } from '../logger.ts';
 import { runReminders } from './service.ts';
+import { deleteExpiredSessions } from '../auth/sessions.ts';
 
 /**
- * Scheduled jobs on pg-boss, in the same database: the schedule lives in Postgres, so across
+ * Scheduled jobs on pg-boss, in the same database (reminders, then removing expired sessions): the schedule lives in Postgres, so across
  * several instances each tick runs once, and the reminder log makes each email go once even if a
  * tick runs twice. On the embedded database pg-boss runs on PGlite in-process.
  */
@@ -22,6 +23,7 @@ export async function startJobs(handle: DatabaseHandle): Promise<void> {
 	await boss.schedule(QUEUE, process.env.REMINDERS_CRON ?? '5 * * * *', null, { tz: 'Europe/London' });
 	await boss.work(QUEUE, async () => {
 		await runReminders(handle.db);
+		await deleteExpiredSessions(handle.db);
 	});
 	// Catch up at start-up (after downtime, say) rather than waiting for the next tick. Several
 	// instances starting together queue one job between them; the reminder log does the rest.
@@ -31,10 +33,4 @@ export async function startJobs(handle: DatabaseHandle): Promise<void> {
 export async function stopJobs(): Promise<void> {
 	await boss?.stop({ graceful: true, timeout: 10_000 });
 	boss = undefined;
-}
-
-/** Asks for a reminders run now (in addition to the schedule); used by tests and operators. */
-export async function queueRemindersNow(): Promise<string | null> {
-	if (!boss) throw new Error('jobs are not started');
-	return boss.send(QUEUE, {});
 }
