@@ -22,6 +22,7 @@ const LEARNERS = Number(process.env.BENCH_LEARNERS ?? 20_000);
 const CONNECTIONS = 10;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const PORT = Number(process.env.BENCH_PORT ?? 4790);
+const ROTATING_LEARNERS = 2_000;
 const adminUrl = process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL || process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 const root = path.resolve(import.meta.dirname, '..');
 const log = (message: string) => process.stderr.write(`${message}\n`);
@@ -53,6 +54,10 @@ try {
 	const [adminUser] = rowsOf<{ id: string }>(await handle.db.execute(sql`select id from users where email = 'demo.admin@demo.invalid'`));
 	const cookie = async (id: string) => `session=${(await createSession(handle.db, id)).token}`;
 	const sessions = { learner: await cookie(learner!.id), manager: await cookie(manager!.id), admin: await cookie(adminUser!.id) };
+	// The same page for many different learners in turn: nothing of one learner's is in memory for the next.
+	const manyLearners = await Promise.all(
+		rowsOf<{ id: string }>(await handle.db.execute(sql`select id from users where is_demo and status = 'active' and not is_admin order by md5(id::text) limit ${ROTATING_LEARNERS}`)).map((u) => cookie(u.id))
+	);
 	// A filter of the largest organisation's list with at least 5,000 rows, for the export floor.
 	const [exportFilter] = rowsOf<{ course_id: string; n: number }>(
 		await handle.db.execute(sql`select r.course_id, count(*)::int as n from requirements r join users u on (r.organisation_id is null or r.organisation_id = u.organisation_id)
@@ -77,11 +82,12 @@ try {
 		await new Promise((r) => setTimeout(r, 100));
 	}
 
-	const routes: { name: string; path: string; cookie?: string }[] = [
+	const routes: { name: string; path: string; cookie?: string | string[] }[] = [
 		{ name: 'baseline /healthz', path: '/healthz' },
 		// A second, page-shaped baseline: the smallest page, rendered through the same layout and hooks.
 		{ name: 'baseline page /forgot-password', path: '/forgot-password' },
 		{ name: 'learner home', path: '/', cookie: sessions.learner },
+		{ name: `learner home, ${ROTATING_LEARNERS} learners in turn`, path: '/', cookie: manyLearners },
 		{ name: 'lesson page', path: '/courses/signs-of-abuse/lessons/your-part', cookie: sessions.learner },
 		{ name: `manager dashboard (${largest!.name})`, path: `/manage?organisationId=${largest!.id}`, cookie: sessions.manager },
 		{ name: 'partnership dashboard', path: '/admin/partnership', cookie: sessions.admin },
@@ -122,11 +128,13 @@ function median(values: number[]) {
 }
 
 /** CONNECTIONS concurrent loops for SECONDS after a short warm-up; every response read fully. */
-async function load(target: string, cookie?: string) {
-	const headers: Record<string, string> = cookie ? { cookie } : {};
+async function load(target: string, cookie?: string | string[]) {
+	const cookies = typeof cookie === 'string' ? [cookie] : (cookie ?? []);
+	let next = 0;
+	const headersFor = (): Record<string, string> => (cookies.length ? { cookie: cookies[next++ % cookies.length]! } : {});
 	const warmUntil = performance.now() + 1500;
 	await Promise.all(Array.from({ length: CONNECTIONS }, async () => {
-		while (performance.now() < warmUntil) await (await fetch(target, { headers })).arrayBuffer();
+		while (performance.now() < warmUntil) await (await fetch(target, { headers: headersFor() })).arrayBuffer();
 	}));
 	const latencies: number[] = [];
 	let errors = 0;
@@ -135,7 +143,7 @@ async function load(target: string, cookie?: string) {
 	await Promise.all(Array.from({ length: CONNECTIONS }, async () => {
 		while (performance.now() < until) {
 			const t0 = performance.now();
-			const res = await fetch(target, { headers, redirect: 'manual' });
+			const res = await fetch(target, { headers: headersFor(), redirect: 'manual' });
 			await res.arrayBuffer();
 			if (res.status !== 200) errors++;
 			latencies.push(performance.now() - t0);

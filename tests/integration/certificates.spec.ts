@@ -294,8 +294,12 @@ describe('revocation', () => {
 		expect(missing.fieldErrors.reason).toBeTruthy();
 		expect(await errorOf(revokeCertificate(t.db, admin, 'ZZZZ-ZZZZ-ZZZZ-ZZZZ', { reason }))).toBeInstanceOf(NotFoundError);
 
+		// "My learning" keeps the learner's certificates briefly; revoking must drop them at once.
+		expect((await latestCertificateBySlug(t.db, learner))[SLUG]).toMatchObject({ code });
+		expect((await latestCertificateBySlug(t.db, learner))[SLUG]?.state).not.toBe('revoked');
 		const at = new Date('2025-04-10T15:00:00Z');
 		await revokeCertificate(t.db, admin, code.toLowerCase(), { reason }, at);
+		expect((await latestCertificateBySlug(t.db, learner))[SLUG]).toMatchObject({ code, state: 'revoked' });
 		const result = await verifyCode(t.db, code, freshIp(), new Date('2025-04-11T00:00:00Z'));
 		expect(result).toMatchObject({ state: 'revoked', certificate: { revokedAt: at } });
 		expect(JSON.stringify(result)).not.toContain('colleague');

@@ -104,6 +104,13 @@ describe('status is derived from requirements, assignments and completions, with
 		expect((await errorOf(recordExternalCompletion(t.db, admin, ff.id, { courseId: asbId, completedAt: '2026-01-20', evidence: '' }, at(30))) as ValidationError).fieldErrors.evidence).toMatch(/Describe the evidence/);
 		await recordExternalCompletion(t.db, admin, ff.id, { courseId: asbId, completedAt: '2026-01-20', evidence: 'Face-to-face session with the ASB team, register signed' }, at(30));
 		expect(await statusOf(ff, at(30))).toEqual({ 'Early intervention in anti-social behaviour': 'completed' });
+		// Today is today at any hour of the UK day (here 00:30 BST on 11 June), and never stored as later than now.
+		const justAfterMidnight = new Date('2026-06-10T23:30:00Z');
+		const early = await makePerson(t.db, { email: 'early@track.example', organisationKey: 'wyfrs' });
+		expect(((await errorOf(recordExternalCompletion(t.db, admin, early.id, { courseId: asbId, completedAt: '2026-06-12', evidence: 'Session booked for tomorrow' }, justAfterMidnight))) as ValidationError).fieldErrors.completedAt).toMatch(/future/);
+		await recordExternalCompletion(t.db, admin, early.id, { courseId: asbId, completedAt: '2026-06-11', evidence: 'Morning briefing session, register signed' }, justAfterMidnight);
+		const [recorded] = (await personLearning(t.db, admin, early.id, justAfterMidnight)).history;
+		expect(recorded!.completedAt.getTime()).toBeLessThanOrEqual(justAfterMidnight.getTime());
 		const { history, assignments } = await personLearning(t.db, admin, ff.id, at(30));
 		expect(history[0]).toMatchObject({ source: 'external', recordedByName: admin.name });
 		expect((await errorOf(voidCompletion(t.db, admin, ff.id, history[0]!.id, ''))) as ValidationError).toBeInstanceOf(ValidationError);

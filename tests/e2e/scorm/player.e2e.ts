@@ -133,6 +133,8 @@ test.describe('SCORM player', () => {
 	});
 
 	test('RuntimeMinimumCalls (18 SCOs): table of contents, Next through every SCO, course completed', async ({ page, browser }) => {
+		// Eighteen launches, each loading its SCO and committing: about a minute on a busy 2-core machine.
+		test.slow();
 		const { slug } = await uploadPackage(browser, 'RuntimeMinimumCalls_SCORM12.zip', 'Golf in parts (SCORM 1.2)');
 		await signIn(page, 'scormMulti', `/scorm/${slug}`);
 		const contents = page.getByRole('list').filter({ hasText: 'How to Play' });

@@ -42,7 +42,7 @@ export function mayReach(user: AuthUser | null, routeId: string | null): 'yes' |
 }
 
 /** null means every organisation (partnership admins). */
-export function manageableOrganisationIds(user: AuthUser): string[] | null {
+export function manageableOrganisationIds(user: AuthUser): readonly string[] | null {
 	return user.isAdmin ? null : user.managedOrganisationIds;
 }
 

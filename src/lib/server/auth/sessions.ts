@@ -1,5 +1,7 @@
 import { and, eq, lt, ne, sql } from 'drizzle-orm';
 import type { Db } from '../db/types.ts';
+import { preparedPerDb } from '../db/prepared.ts';
+import { forgetCachedSessions, sessionCacheFor } from './session-cache.ts';
 import { managerOrganisations, sessions, users, type Audience } from '../db/schema.ts';
 import { bytesEqual, hashBytes, randomToken } from './tokens.ts';
 
@@ -17,7 +19,7 @@ export interface AuthUser {
 	teamId: string | null;
 	audience: Audience;
 	isAdmin: boolean;
-	managedOrganisationIds: string[];
+	managedOrganisationIds: readonly string[];
 }
 
 export interface SessionInfo {
@@ -39,19 +41,8 @@ export async function createSession(
 	return { token: `${id}.${secret}`, expiresAt };
 }
 
-/**
- * Validates `<id>.<secret>`: looks the session up by id, compares the secret's hash in constant
- * time, ends expired sessions and slides the expiry forward for active ones.
- */
-export async function validateSessionToken(
-	db: Db,
-	token: string,
-	now = new Date()
-): Promise<{ session: SessionInfo; user: AuthUser } | null> {
-	const [id, secret, ...rest] = token.split('.');
-	if (!id || !secret || rest.length > 0 || id.length > 64 || secret.length > 64) return null;
-	// One round trip: the session, its person and the organisations they manage.
-	const [row] = await db
+const sessionLookup = preparedPerDb((db) =>
+	db
 		.select({
 			secretHash: sessions.secretHash,
 			expiresAt: sessions.expiresAt,
@@ -69,28 +60,54 @@ export async function validateSessionToken(
 		})
 		.from(sessions)
 		.innerJoin(users, eq(users.id, sessions.userId))
-		.where(eq(sessions.id, id));
-	if (!row) return null;
-	if (!bytesEqual(new Uint8Array(row.secretHash), hashBytes(secret))) return null;
-	if (row.expiresAt.getTime() <= now.getTime() || row.user.status !== 'active') {
+		.where(eq(sessions.id, sql.placeholder('id')))
+		.prepare('session_lookup')
+);
+
+/**
+ * Validates `<id>.<secret>`: looks the session up by id (in this instance's short-lived cache, see
+ * session-cache.ts, or the database), compares the secret's hash in constant time, ends expired
+ * sessions and slides the expiry forward for active ones.
+ */
+export async function validateSessionToken(
+	db: Db,
+	token: string,
+	now = new Date()
+): Promise<{ session: SessionInfo; user: AuthUser } | null> {
+	const [id, secret, ...rest] = token.split('.');
+	if (!id || !secret || rest.length > 0 || id.length > 64 || secret.length > 64) return null;
+	const cache = sessionCacheFor(db);
+	let found = cache?.get(id, now.getTime());
+	if (!found) {
+		const generation = cache?.generation ?? 0;
+		// One round trip: the session, its person and the organisations they manage.
+		const [row] = await sessionLookup(db).execute({ id });
+		if (!row) return null;
+		const { status, ...user } = row.user;
+		// Frozen: with the cache, requests share this object.
+		const authUser: AuthUser = Object.freeze({ ...user, managedOrganisationIds: Object.freeze(parsePgArray(row.managed)) });
+		found = { secretHash: new Uint8Array(row.secretHash), expiresAt: row.expiresAt, status, user: authUser };
+		cache?.set(id, found, now.getTime(), generation);
+	}
+	if (!bytesEqual(found.secretHash, hashBytes(secret))) return null;
+	if (found.expiresAt.getTime() <= now.getTime() || found.status !== 'active') {
+		cache?.forget(id);
 		await db.delete(sessions).where(eq(sessions.id, id));
 		return null;
 	}
-	let expiresAt = row.expiresAt;
+	let expiresAt = found.expiresAt;
 	const renewed = expiresAt.getTime() - now.getTime() < SESSION_IDLE_MS - RENEW_AFTER_MS;
 	if (renewed) {
 		expiresAt = new Date(now.getTime() + SESSION_IDLE_MS);
 		await db.update(sessions).set({ expiresAt }).where(eq(sessions.id, id));
+		found.expiresAt = expiresAt;
 	}
-	const { status: _status, ...user } = row.user;
-	return {
-		session: { id, expiresAt, renewed },
-		user: { ...user, managedOrganisationIds: parsePgArray(row.managed) }
-	};
+	return { session: { id, expiresAt, renewed }, user: found.user };
 }
 
 export async function invalidateSession(db: Db, sessionId: string): Promise<void> {
 	await db.delete(sessions).where(eq(sessions.id, sessionId));
+	forgetCachedSessions();
 }
 
 /** Ends every session of a person: on password change, deactivation or role change. */
@@ -98,6 +115,7 @@ export async function invalidateUserSessions(db: Db, userId: string, exceptSessi
 	await db
 		.delete(sessions)
 		.where(exceptSessionId ? and(eq(sessions.userId, userId), ne(sessions.id, exceptSessionId)) : eq(sessions.userId, userId));
+	forgetCachedSessions();
 }
 
 /** Sessions nobody presents again are otherwise never removed; the hourly job calls this. */

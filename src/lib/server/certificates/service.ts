@@ -11,6 +11,7 @@ import { config } from '../config.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { parseInput, reasonField } from '../validation.ts';
 import { onCourseCompleted, type CompletionRecord } from '../courses/completion.ts';
+import { cached, trackingChanged } from '../tracking/cache.ts';
 import { generateCode, normaliseCode } from './code.ts';
 import { currentSigningKey, ensureSigningKey, publishedKey } from './keys.ts';
 import { addProof, buildCredential, certificatePayload, checkProof, signCertificate, verifyUrl, type CertificateFacts } from './credential.ts';
@@ -282,16 +283,21 @@ export async function myCertificates(db: Db, learner: AuthUser, now = new Date()
 }
 
 /** For "My learning": the newest certificate of each completed course, by course slug. */
-export async function latestCertificateBySlug(db: Db, learner: AuthUser, now = new Date()): Promise<Record<string, CertificateSummary>> {
-	const rows = await db
-		.select({ ...stateColumns(now), slug: courses.slug })
-		.from(certificates)
-		.innerJoin(completions, eq(completions.id, certificates.completionId))
-		.innerJoin(courses, eq(courses.id, certificates.courseId))
-		.where(eq(certificates.userId, learner.id))
-		.orderBy(desc(certificates.completedAt), desc(certificates.issuedAt));
+export async function latestCertificateBySlug(db: Db, learner: AuthUser, now?: Date): Promise<Record<string, CertificateSummary>> {
+	const at = now ?? new Date();
+	const query = () =>
+		db
+			.select({ ...stateColumns(at), slug: courses.slug })
+			.from(certificates)
+			.innerJoin(completions, eq(completions.id, certificates.completionId))
+			.innerJoin(courses, eq(courses.id, certificates.courseId))
+			.where(eq(certificates.userId, learner.id))
+			.orderBy(desc(certificates.completedAt), desc(certificates.issuedAt));
+	// Read on every visit to "My learning", so kept briefly with the rest of that page; issuing (on
+	// completion) and revoking drop it at once. States are still worked out at this moment.
+	const rows = now ? await query() : await cached(`certificates:${learner.id}`, query);
 	const out: Record<string, CertificateSummary> = {};
-	for (const row of rows) out[row.slug] ??= summarise(row, now);
+	for (const row of rows) out[row.slug] ??= summarise(row, at);
 	return out;
 }
 
@@ -391,6 +397,7 @@ export async function revokeCertificate(db: Db, actor: AuthUser, rawCode: string
 			now
 		);
 	});
+	trackingChanged();
 }
 
 // --- Documents ---------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ export async function openDatabase(
 			connect_timeout: 5,
 			idle_timeout: 30
 		});
-		const db = drizzle(client, { schema }) as unknown as Db;
+		const db = drizzle(preparingClient(client), { schema }) as unknown as Db;
 		return {
 			db,
 			driver: 'postgres',
@@ -79,4 +79,16 @@ async function withTimeout(probe: Promise<boolean>, ms: number): Promise<boolean
 	} finally {
 		clearTimeout(timer);
 	}
+}
+
+/**
+ * drizzle asks postgres.js not to prepare unnamed queries, so PostgreSQL parses and plans every
+ * query on every request; for the short queries behind each page that planning costs more than
+ * running them. The app's query texts are fixed by its code (values are always parameters), so
+ * preparing each text once per connection is bounded. Transactions use their own client and stay
+ * unprepared, which keeps multi-statement migrations working.
+ */
+function preparingClient(client: Sql): Sql {
+	const unsafe: Sql['unsafe'] = (query, params, options) => client.unsafe(query, params, { ...options, prepare: true });
+	return new Proxy(client, { get: (target, key, receiver) => (key === 'unsafe' ? unsafe : Reflect.get(target, key, receiver)) });
 }

@@ -23,7 +23,8 @@ onCourseCompleted(async () => trackingChanged());
 export async function cached<T>(key: string, compute: () => Promise<T>, now = Date.now()): Promise<T> {
 	const hit = entries.get(key);
 	if (hit && hit.generation === generation && now - hit.at < TTL_MS) return hit.value as Promise<T>;
-	const value = compute();
+	// Promise.resolve: a drizzle query is a lazy thenable that would run again on every await.
+	const value = Promise.resolve(compute());
 	entries.set(key, { at: now, generation, value });
 	// A failed computation must not be served to the next request.
 	value.catch(() => entries.delete(key));

@@ -29,6 +29,10 @@ const dateField = (message: string) =>
 		}, message)
 		.transform((v) => new Date(`${v}T12:00:00Z`));
 
+const ukDay = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' });
+/** YYYY-MM-DD of `moment` in the UK, to compare with dates people type. */
+const ukCalendarDate = (moment: Date) => ukDay.format(moment);
+
 export const requirementSchema = z.object({
 	courseId: uuidField('Choose a course'),
 	organisationId: optionalUuid,
@@ -258,7 +262,9 @@ export async function recordExternalCompletion(db: Db, actor: AuthUser, personId
 	// Nobody but an admin vouches for their own training.
 	if (personId === actor.id && !actor.isAdmin) throw new ForbiddenError('Ask another manager or an admin to record your own training.');
 	const input = parseInput(externalSchema, raw);
-	if (input.completedAt.getTime() > now.getTime()) throw new ValidationError({ completedAt: 'The date cannot be in the future' });
+	// A date, not a moment: today (in UK time) is allowed at any hour; the stored time is never later than now.
+	if (input.completedAt.toISOString().slice(0, 10) > ukCalendarDate(now)) throw new ValidationError({ completedAt: 'The date cannot be in the future' });
+	input.completedAt = new Date(Math.min(input.completedAt.getTime(), now.getTime()));
 	const [course] = await db.select().from(courses).where(and(eq(courses.id, input.courseId), eq(courses.active, true)));
 	if (!course) throw new ValidationError({ courseId: 'Choose a course from the list' });
 	if (!course.audiences.includes(person.audience)) throw new ValidationError({ courseId: 'This course is not open to this person’s audience' });

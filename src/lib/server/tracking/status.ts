@@ -30,7 +30,7 @@ export const STATUS_LABELS: Record<TrackingStatus, string> = {
 
 export interface StatusScope {
 	/** null = every organisation */
-	organisationIds: string[] | null;
+	organisationIds: readonly string[] | null;
 	teamId?: string;
 	courseId?: string;
 	userId?: string;
