@@ -1,14 +1,13 @@
 import type { PageServerLoad } from './$types';
 import { db } from '$lib/server/app';
 import { myLearning } from '$lib/server/courses/service';
-import { latestCertificateBySlug } from '$lib/server/certificates/service';
 
 // Nothing on "My learning" needs scripts: links and the sign-out form work as plain HTML. Without
 // hydration a phone downloads and runs no JavaScript for it.
 export const csr = false;
 
 export const load: PageServerLoad = async ({ locals, url }) => {
-	const [learning, certificates] = await Promise.all([myLearning(db(), locals.user!), latestCertificateBySlug(db(), locals.user!)]);
+	const learning = await myLearning(db(), locals.user!);
 	// Only what the page shows: SvelteKit serialises page data on every request, scripts or not.
 	const card = ({ slug, href, title }: { slug: string; href: string; title: string }) => ({ slug, href, title });
 	return {
@@ -17,14 +16,6 @@ export const load: PageServerLoad = async ({ locals, url }) => {
 		required: learning.required.map((c) => ({ ...card(c), trackingStatus: c.trackingStatus, state: c.state, dueAt: c.dueAt })),
 		inProgress: learning.inProgress.map((c) => ({ ...card(c), summary: c.summary })),
 		notStarted: learning.notStarted.map((c) => ({ ...card(c), summary: c.summary, estimatedMinutes: c.estimatedMinutes })),
-		completed: learning.completed.map((c) => {
-			const certificate = certificates[c.slug];
-			return {
-				...card(c),
-				completedAt: c.completedAt!,
-				// A revoked certificate is not offered; the certificates page explains it.
-				certificate: certificate && certificate.state !== 'revoked' ? { code: certificate.code, expiresAt: certificate.expiresAt } : null
-			};
-		})
+		completed: learning.completed.map((c) => ({ ...card(c), completedAt: c.completedAt!, certificate: c.certificate }))
 	};
 };

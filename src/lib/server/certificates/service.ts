@@ -11,7 +11,7 @@ import { config } from '../config.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { parseInput, reasonField } from '../validation.ts';
 import { onCourseCompleted, type CompletionRecord } from '../courses/completion.ts';
-import { cached, trackingChanged } from '../tracking/cache.ts';
+import { trackingChanged } from '../tracking/cache.ts';
 import { generateCode, normaliseCode } from './code.ts';
 import { currentSigningKey, ensureSigningKey, publishedKey } from './keys.ts';
 import { addProof, buildCredential, certificatePayload, checkProof, signCertificate, verifyUrl, type CertificateFacts } from './credential.ts';
@@ -280,25 +280,6 @@ export async function myCertificates(db: Db, learner: AuthUser, now = new Date()
 		byCourse.set(row.courseId, group);
 	}
 	return [...byCourse.values()];
-}
-
-/** For "My learning": the newest certificate of each completed course, by course slug. */
-export async function latestCertificateBySlug(db: Db, learner: AuthUser, now?: Date): Promise<Record<string, CertificateSummary>> {
-	const at = now ?? new Date();
-	const query = () =>
-		db
-			.select({ ...stateColumns(at), slug: courses.slug })
-			.from(certificates)
-			.innerJoin(completions, eq(completions.id, certificates.completionId))
-			.innerJoin(courses, eq(courses.id, certificates.courseId))
-			.where(eq(certificates.userId, learner.id))
-			.orderBy(desc(certificates.completedAt), desc(certificates.issuedAt));
-	// Read on every visit to "My learning", so kept briefly with the rest of that page; issuing (on
-	// completion) and revoking drop it at once. States are still worked out at this moment.
-	const rows = now ? await query() : await cached(`certificates:${learner.id}`, query);
-	const out: Record<string, CertificateSummary> = {};
-	for (const row of rows) out[row.slug] ??= summarise(row, at);
-	return out;
 }
 
 // --- One certificate, for its holder or a manager -----------------------------------------------

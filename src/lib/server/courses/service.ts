@@ -11,6 +11,7 @@ import { runCompletionHooks } from './completion.ts';
 import { statusRows, type TrackingStatus } from '../tracking/status.ts';
 import { rowsOf } from '../db/migrate.ts';
 import { cached, trackingChanged } from '../tracking/cache.ts';
+import { stateAt } from '../certificates/service.ts';
 
 /** A course the learner may take: registered, active, open to their audience, with its content. */
 async function openCourse(db: Db, learner: AuthUser, slug: string) {
@@ -51,10 +52,17 @@ async function learnerCourses(db: Db, learner: AuthUser, now: Date) {
 		select c.slug, c.kind, c.title, c.summary, c.estimated_minutes, c.audiences,
 			cp.last_activity_at,
 			(select max(cm.completed_at) from completions cm where cm.user_id = ${learner.id}::uuid and cm.course_id = c.id and cm.voided_at is null) as completed_at,
-			s.status as tracking_status, s.effective_due
+			s.status as tracking_status, s.effective_due,
+			cert.code as certificate_code, cert.expires_at as certificate_expires_at, cert.revoked_at as certificate_revoked_at, cert.voided_at as certificate_voided_at
 		from courses c
 		left join course_progress cp on cp.user_id = ${learner.id}::uuid and cp.course_id = c.id
 		left join s on s.course_id = c.id
+		-- The newest certificate for the course, in the same round trip.
+		left join lateral (
+			select ce.code, ce.expires_at, ce.revoked_at, cv.voided_at from certificates ce join completions cv on cv.id = ce.completion_id
+			where ce.user_id = ${learner.id}::uuid and ce.course_id = c.id
+			order by ce.completed_at desc, ce.issued_at desc limit 1
+		) cert on true
 		where c.active and c.kind <> 'external'
 		order by c.title`);
 	const date = (v: unknown) => (v ? new Date(v as string) : null);
@@ -80,9 +88,18 @@ async function learnerCourses(db: Db, learner: AuthUser, now: Date) {
 				completedAt,
 				lastActivityAt,
 				trackingStatus: (r.tracking_status as TrackingStatus | null) ?? null,
-				dueAt: date(r.effective_due)
+				dueAt: date(r.effective_due),
+				/** the newest certificate, unless withdrawn (revoked, or its completion voided) */
+				certificate: certificateOffered(r, date, now)
 			};
 		});
+}
+
+function certificateOffered(r: Record<string, unknown>, date: (v: unknown) => Date | null, now: Date) {
+	if (!r.certificate_code) return null;
+	const expiresAt = date(r.certificate_expires_at);
+	const withdrawn = stateAt({ revokedAt: date(r.certificate_revoked_at), voidedAt: date(r.certificate_voided_at), expiresAt, newerIssuedAt: null }, now).state === 'revoked';
+	return withdrawn ? null : { code: String(r.certificate_code), expiresAt };
 }
 
 /** The catalogue: courses open to the learner's audience, with their state. */

@@ -1,0 +1,10 @@
+import { openDatabase } from '../src/lib/server/db/client.ts';
+import { createSession } from '../src/lib/server/auth/sessions.ts';
+import { sql } from 'drizzle-orm';
+import { rowsOf } from '../src/lib/server/db/migrate.ts';
+const h = await openDatabase({ databaseUrl: process.argv[2]!, dataDir: '' });
+const us = rowsOf<{ id: string }>(await h.db.execute(sql`select id from users where is_demo and status = 'active' and not is_admin order by md5(id::text) limit 2000`));
+const out: string[] = [];
+for (const u of us) out.push((await createSession(h.db, u.id)).token);
+console.log(out.join('\n'));
+await h.close();
