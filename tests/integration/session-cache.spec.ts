@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import postgres from 'postgres';
-import { testDatabase, makePerson, orgId } from '../helpers/fixtures.ts';
+import { testDatabase, makePerson, orgId, TEST_PASSWORD } from '../helpers/fixtures.ts';
+import { changePassword } from '../../src/lib/server/auth/service.ts';
+import { setPersonStatus } from '../../src/lib/server/people/service.ts';
 import type { TestDatabase } from '../helpers/test-db.ts';
 import { createSession, invalidateSession, validateSessionToken } from '../../src/lib/server/auth/sessions.ts';
 import { MAX_AGE_MS, startSessionCache } from '../../src/lib/server/auth/session-cache.ts';
@@ -85,6 +87,18 @@ describe('session cache', () => {
 
 		await elsewhere(`update users set status = 'deactivated' where id = $1`, [person.id]);
 		await within(() => validateSessionToken(t.db, token), (v) => v === null);
+	});
+
+	it('a password change or deactivation through this instance ends its cached sessions on the very next request', async () => {
+		const admin = await makePerson(t.db, { email: 'cache-admin@session.example', isAdmin: true });
+		const person = await makePerson(t.db, { email: 'changes@session.example' });
+		const phone = await createSession(t.db, person.id);
+		expect(await validateSessionToken(t.db, phone.token)).not.toBeNull();
+		const laptop = await changePassword(t.db, person.id, { currentPassword: TEST_PASSWORD, password: 'copper lantern meadow tide', confirmPassword: 'copper lantern meadow tide' });
+		expect(await validateSessionToken(t.db, phone.token)).toBeNull();
+		expect(await validateSessionToken(t.db, laptop.token)).not.toBeNull();
+		await setPersonStatus(t.db, admin, person.id, 'deactivated', 'Left the organisation');
+		expect(await validateSessionToken(t.db, laptop.token)).toBeNull();
 	});
 
 	it('signing out on this instance takes effect on the very next request', async () => {

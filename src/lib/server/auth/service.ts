@@ -5,6 +5,7 @@ import { audiences, oneTimeTokens, organisations, users } from '../db/schema.ts'
 import { consumeToken, issueToken, peekToken } from './one-time.ts';
 import { hashPassword, passwordProblem, spendVerifyTime, verifyPassword } from './password.ts';
 import { createSession, invalidateUserSessions } from './sessions.ts';
+import { forgetCachedSessions } from './session-cache.ts';
 import { ACCOUNT_RULE, IP_RULE, accountKey, clearFailures, ipKey, recordFailure, secondsLocked } from './throttle.ts';
 import { recordAudit } from '../audit/service.ts';
 import { sendEmail } from '../email/mailer.ts';
@@ -149,6 +150,8 @@ export async function setPasswordFromLink(db: Db, kind: 'invite' | 'reset', toke
 		await recordAudit(tx, { actorId: used.userId, action: kind === 'invite' ? 'person.invitation-accepted' : 'person.password-reset', targetType: 'person', targetId: used.userId, organisationId: user.organisationId }, now);
 		return used.userId;
 	});
+	// After commit, so no request on this instance can re-read the old sessions in between.
+	if (userId) forgetCachedSessions();
 	if (!userId) return null;
 	await clearFailures(db, accountKey(user.email));
 	return { userId, ...(await createSession(db, userId, now)) };
@@ -206,6 +209,7 @@ export async function changePassword(db: Db, userId: string, raw: unknown, now =
 		await invalidateUserSessions(tx, userId);
 		await recordAudit(tx, { actorId: userId, action: 'person.password-changed', targetType: 'person', targetId: userId, organisationId: user.organisationId }, now);
 	});
+	forgetCachedSessions();
 	return createSession(db, userId, now);
 }
 

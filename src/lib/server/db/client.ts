@@ -84,11 +84,16 @@ async function withTimeout(probe: Promise<boolean>, ms: number): Promise<boolean
 /**
  * drizzle asks postgres.js not to prepare unnamed queries, so PostgreSQL parses and plans every
  * query on every request; for the short queries behind each page that planning costs more than
- * running them. The app's query texts are fixed by its code (values are always parameters), so
- * preparing each text once per connection is bounded. Transactions use their own client and stay
- * unprepared, which keeps multi-statement migrations working.
+ * running them. Query texts are fixed by the code (values are always parameters), so preparing each
+ * text once per connection is bounded, except where a list becomes one parameter per item
+ * (`inArray`): each length is a new text, so long parameter lists stay unprepared. Transactions use
+ * their own client and stay unprepared; queries without parameters (migrations, DDL) are sent as
+ * simple queries by postgres.js whatever this says.
  */
+const MAX_PREPARED_PARAMS = 32;
+
 function preparingClient(client: Sql): Sql {
-	const unsafe: Sql['unsafe'] = (query, params, options) => client.unsafe(query, params, { ...options, prepare: true });
+	const unsafe: Sql['unsafe'] = (query, params, options) =>
+		client.unsafe(query, params, { ...options, prepare: (params?.length ?? 0) <= MAX_PREPARED_PARAMS || options?.prepare === true });
 	return new Proxy(client, { get: (target, key, receiver) => (key === 'unsafe' ? unsafe : Reflect.get(target, key, receiver)) });
 }

@@ -13,6 +13,7 @@ import {
 } from '../db/schema.ts';
 import type { AuthUser } from '../auth/sessions.ts';
 import { invalidateUserSessions } from '../auth/sessions.ts';
+import { forgetCachedSessions } from '../auth/session-cache.ts';
 import { assertAdmin, assertCanManageOrganisation, manageableOrganisationIds } from '../auth/permissions.ts';
 import { issueToken } from '../auth/one-time.ts';
 import { recordAudit } from '../audit/service.ts';
@@ -302,10 +303,12 @@ export async function updatePerson(db: Db, actor: AuthUser, personId: string, ra
 			reason: input.reason,
 			details: changes
 		}, now);
-		trackingChanged();
 		// Losing a role must take effect at once, not at the next sign-in.
 		if (roleChanged) await invalidateUserSessions(tx, personId, undefined);
 	});
+	// After commit: a request in between would otherwise cache what is about to change.
+	trackingChanged();
+	forgetCachedSessions();
 	return { changed: true };
 }
 
@@ -327,8 +330,9 @@ export async function setPersonStatus(db: Db, actor: AuthUser, personId: string,
 			reason
 		}, now);
 		if (status === 'deactivated') await invalidateUserSessions(tx, personId);
-		trackingChanged();
 	});
+	trackingChanged();
+	forgetCachedSessions();
 	return { changed: true };
 }
 

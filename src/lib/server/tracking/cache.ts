@@ -27,7 +27,9 @@ export async function cached<T>(key: string, compute: () => Promise<T>, now = Da
 	const value = Promise.resolve(compute());
 	entries.set(key, { at: now, generation, value });
 	// A failed computation must not be served to the next request.
-	value.catch(() => entries.delete(key));
+	value.catch(() => {
+		if (entries.get(key)?.value === value) entries.delete(key);
+	});
 	if (entries.size > MAX_ENTRIES) entries.delete(entries.keys().next().value!);
 	return value;
 }

@@ -93,15 +93,17 @@ export async function createRequirement(db: Db, actor: AuthUser, raw: unknown, n
 	const [course] = await db.select().from(courses).where(and(eq(courses.id, input.courseId), eq(courses.active, true)));
 	if (!course) throw new ValidationError({ courseId: 'Choose a course from the list' });
 	if (input.audience && !course.audiences.includes(input.audience)) throw new ValidationError({ audience: 'This course is not open to that audience' });
-	return db.transaction(async (tx) => {
+	const created = await db.transaction(async (tx) => {
 		const [row] = await tx
 			.insert(requirements)
 			.values({ ...input, organisationId: input.organisationId ?? null, teamId: input.teamId ?? null, audience: input.audience ?? null, renewalMonths: input.renewalMonths ?? null, startsAt: now, createdBy: actor.id, createdAt: now })
 			.returning({ id: requirements.id });
-		trackingChanged();
 		await recordAudit(tx, { actorId: actor.id, action: 'requirement.created', targetType: 'requirement', targetId: row!.id, organisationId: input.organisationId ?? null, details: { ...input, courseTitle: course.title } }, now);
 		return row!;
 	});
+	// After commit, so that no request in between caches what is about to change.
+	trackingChanged();
+	return created;
 }
 
 export async function retireRequirement(db: Db, actor: AuthUser, id: string, rawReason: unknown, now = new Date()) {
@@ -112,9 +114,9 @@ export async function retireRequirement(db: Db, actor: AuthUser, id: string, raw
 	else if (!actor.isAdmin) throw new ForbiddenError('Only partnership admins can change partnership-wide requirements.');
 	await db.transaction(async (tx) => {
 		await tx.update(requirements).set({ retiredAt: now, retiredBy: actor.id }).where(eq(requirements.id, id));
-		trackingChanged();
 		await recordAudit(tx, { actorId: actor.id, action: 'requirement.retired', targetType: 'requirement', targetId: id, organisationId: row.organisationId, reason }, now);
 	});
+	trackingChanged();
 }
 
 /** The dashboard scope for the actor, narrowed by optional filters the actor may use. */
@@ -230,9 +232,9 @@ export async function assignCourse(db: Db, actor: AuthUser, personId: string, ra
 	if (!course.audiences.includes(person.audience)) throw new ValidationError({ courseId: 'This course is not open to this person’s audience' });
 	await db.transaction(async (tx) => {
 		const [row] = await tx.insert(assignments).values({ userId: personId, courseId: course.id, dueAt: input.dueAt, assignedBy: actor.id, createdAt: now }).returning({ id: assignments.id });
-		trackingChanged();
 		await recordAudit(tx, { actorId: actor.id, action: 'assignment.created', targetType: 'person', targetId: personId, organisationId: person.organisationId, details: { assignmentId: row!.id, courseTitle: course.title, dueAt: input.dueAt.toISOString() } }, now);
 	});
+	trackingChanged();
 }
 
 export async function withdrawAssignment(db: Db, actor: AuthUser, personId: string, assignmentId: string, rawReason: unknown, now = new Date()) {
@@ -242,9 +244,9 @@ export async function withdrawAssignment(db: Db, actor: AuthUser, personId: stri
 	if (!row || row.withdrawnAt) throw new NotFoundError('We could not find that assignment.');
 	await db.transaction(async (tx) => {
 		await tx.update(assignments).set({ withdrawnAt: now, withdrawnBy: actor.id }).where(eq(assignments.id, assignmentId));
-		trackingChanged();
 		await recordAudit(tx, { actorId: actor.id, action: 'assignment.withdrawn', targetType: 'person', targetId: personId, organisationId: person.organisationId, reason, details: { assignmentId } }, now);
 	});
+	trackingChanged();
 }
 
 const externalSchema = z.object({
@@ -275,8 +277,8 @@ export async function recordExternalCompletion(db: Db, actor: AuthUser, personId
 			.returning();
 		await recordAudit(tx, { actorId: actor.id, action: 'completion.recorded-external', targetType: 'person', targetId: personId, organisationId: person.organisationId, details: { completionId: completion!.id, courseTitle: course.title, completedAt: input.completedAt.toISOString(), evidence: input.evidence } }, now);
 		await runCompletionHooks(tx, completion!);
-		trackingChanged();
 	});
+	trackingChanged();
 }
 
 /** Corrects a wrong completion by voiding it, with a reason; the record stays in the history. */
@@ -287,8 +289,8 @@ export async function voidCompletion(db: Db, actor: AuthUser, personId: string, 
 	if (!row || row.voidedAt) throw new NotFoundError('We could not find that completion.');
 	await db.transaction(async (tx) => {
 		await tx.update(completions).set({ voidedAt: now, voidedBy: actor.id, voidReason: reason }).where(eq(completions.id, completionId));
-		trackingChanged();
 		await recordAudit(tx, { actorId: actor.id, action: 'completion.corrected', targetType: 'person', targetId: personId, organisationId: person.organisationId, reason, details: { completionId, completedAt: row.completedAt.toISOString(), source: row.source } }, now);
 	});
+	trackingChanged();
 }
 
