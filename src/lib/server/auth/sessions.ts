@@ -110,12 +110,15 @@ export async function invalidateSession(db: Db, sessionId: string): Promise<void
 	forgetCachedSessions();
 }
 
-/** Ends every session of a person: on password change, deactivation or role change. */
+/**
+ * Ends every session of a person: on password change, deactivation or role change. Callers run it
+ * inside their transaction and call forgetCachedSessions() after commit (before it, a request on this
+ * instance could cache the old sessions again); other instances hear it from the trigger.
+ */
 export async function invalidateUserSessions(db: Db, userId: string, exceptSessionId?: string): Promise<void> {
 	await db
 		.delete(sessions)
 		.where(exceptSessionId ? and(eq(sessions.userId, userId), ne(sessions.id, exceptSessionId)) : eq(sessions.userId, userId));
-	forgetCachedSessions();
 }
 
 /** Sessions nobody presents again are otherwise never removed; the hourly job calls this. */

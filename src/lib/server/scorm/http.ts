@@ -1,4 +1,4 @@
-import { json, type RequestEvent } from '@sveltejs/kit';
+import { json, type RequestEvent, type RequestHandler } from '@sveltejs/kit';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
 import { logger } from '../logger.ts';
 
@@ -14,14 +14,14 @@ export function refuse(status: number, message: string) {
 	return json({ result: false, errorCode: 101, message }, { status, headers: { 'cache-control': 'no-store' } });
 }
 
-export function checkOrigin(event: RequestEvent): Response | null {
+function checkOrigin(event: RequestEvent): Response | null {
 	const origin = event.request.headers.get('origin');
 	if (!origin || origin !== event.url.origin) return refuse(403, 'Requests must come from the platform itself.');
 	return null;
 }
 
 /** Reads a JSON body sent as application/json or as text/plain (sendBeacon), within a size limit. */
-export async function readJsonBody(request: Request): Promise<{ value: unknown; bytes: number; beacon: boolean } | Response> {
+async function readJsonBody(request: Request): Promise<{ value: unknown; bytes: number; beacon: boolean } | Response> {
 	const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
 	if (type !== 'application/json' && type !== 'text/plain') return refuse(415, 'Send JSON, as application/json or text/plain.');
 	const length = Number(request.headers.get('content-length') ?? 0);
@@ -41,11 +41,29 @@ export async function readJsonBody(request: Request): Promise<{ value: unknown; 
 	}
 }
 
-export function errorResponse(e: unknown, route: string): Response {
+function errorResponse(e: unknown, route: string): Response {
 	if (e instanceof ValidationError) return refuse(400, e.message);
 	if (e instanceof ForbiddenError) return refuse(403, e.message);
 	if (e instanceof NotFoundError) return refuse(404, e.message);
 	if (e instanceof ConflictError) return refuse(409, e.message);
 	logger.error('scorm runtime request failed', { route, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
 	throw e;
+}
+
+/**
+ * A runtime endpoint: origin check, JSON body, the service call, and its answer (or refusal) in
+ * scorm-again's shape, never cached.
+ */
+export function runtimeEndpoint(route: string, handle: (event: RequestEvent, body: { value: unknown; bytes: number; beacon: boolean }) => Promise<object>): RequestHandler {
+	return async (event) => {
+		const refused = checkOrigin(event);
+		if (refused) return refused;
+		const body = await readJsonBody(event.request);
+		if (body instanceof Response) return body;
+		try {
+			return json({ result: true, errorCode: 0, ...(await handle(event, body)) }, { headers: { 'cache-control': 'no-store' } });
+		} catch (e) {
+			return errorResponse(e, route);
+		}
+	};
 }
