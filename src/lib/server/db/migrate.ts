@@ -32,6 +32,8 @@ export function readMigrations(dir: string): Migration[] {
  */
 export async function migrate(db: Db, dir: string): Promise<string[]> {
 	const migrations = readMigrations(dir);
+	// The usual start: everything is applied already. Two reads, no transaction and no lock.
+	if (await allApplied(db, migrations)) return [];
 	return db.transaction(async (tx) => {
 		await tx.execute(sql`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`);
 		await tx.execute(sql`create table if not exists schema_migrations (
@@ -49,6 +51,27 @@ export async function migrate(db: Db, dir: string): Promise<string[]> {
 		}
 		return applied;
 	});
+}
+
+async function allApplied(db: Db, migrations: Migration[]): Promise<boolean> {
+	const [table] = rowsOf<{ present: boolean }>(
+		await db.execute(sql`select to_regclass('schema_migrations') is not null as present`)
+	);
+	if (!table?.present) return false;
+	const done = new Set(
+		rowsOf<{ tag: string }>(await db.execute(sql`select tag from schema_migrations`)).map(
+			(r) => r.tag
+		)
+	);
+	return migrations.every((m) => done.has(m.tag));
+}
+
+/** The newest migration in the folder: start-up fingerprints include it, so a new schema re-applies content. */
+export function latestMigrationTag(dir: string): string {
+	const journal = JSON.parse(fs.readFileSync(path.join(dir, 'meta', '_journal.json'), 'utf8')) as {
+		entries: { tag: string }[];
+	};
+	return journal.entries.at(-1)?.tag ?? '';
 }
 
 /** postgres.js returns an array of rows; PGlite returns `{ rows }`. */

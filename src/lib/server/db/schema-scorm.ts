@@ -1,4 +1,18 @@
-import { bigint, bigserial, boolean, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+	bigint,
+	bigserial,
+	boolean,
+	doublePrecision,
+	index,
+	integer,
+	jsonb,
+	pgTable,
+	primaryKey,
+	text,
+	timestamp,
+	uniqueIndex,
+	uuid
+} from 'drizzle-orm/pg-core';
 import { completions, courses, users } from './schema.ts';
 import type { ItemKind, ItemSequencing, ParsedManifest, ScormVersion } from '../scorm/manifest.ts';
 
@@ -88,7 +102,10 @@ export const scormItems = pgTable(
 		prerequisites: text('prerequisites'),
 		sequencing: jsonb('sequencing').$type<ItemSequencing>()
 	},
-	(t) => [primaryKey({ columns: [t.versionId, t.identifier] }), index('scorm_items_version_pos_idx').on(t.versionId, t.position)]
+	(t) => [
+		primaryKey({ columns: [t.versionId, t.identifier] }),
+		index('scorm_items_version_pos_idx').on(t.versionId, t.position)
+	]
 );
 
 /**
@@ -144,7 +161,10 @@ export const scormRuntime = pgTable(
 		lastSequence: bigint('last_sequence', { mode: 'number' }).notNull().default(0),
 		launchCount: integer('launch_count').notNull().default(0),
 		/** what the server computed from the data, not what the SCO claimed */
-		completionStatus: text('completion_status').$type<CompletionStatus>().notNull().default('not attempted'),
+		completionStatus: text('completion_status')
+			.$type<CompletionStatus>()
+			.notNull()
+			.default('not attempted'),
 		successStatus: text('success_status').$type<SuccessStatus>().notNull().default('unknown'),
 		/** the status string the SCO itself reported (1.2 lesson_status or 2004 completion/success) */
 		reportedStatus: text('reported_status'),

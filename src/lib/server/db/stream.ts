@@ -8,7 +8,11 @@ const dialect = new PgDialect();
  * Reads a large result in batches: a server-side cursor on PostgreSQL, so memory stays flat
  * however many rows; on the embedded database (small, single-process installs) one read, batched.
  */
-export async function* streamQuery<T>(handle: DatabaseHandle, query: SQL, batchSize = 1000): AsyncGenerator<T[]> {
+export async function* streamQuery<T>(
+	handle: DatabaseHandle,
+	query: SQL,
+	batchSize = 1000
+): AsyncGenerator<T[]> {
 	const { sql: text, params } = dialect.sqlToQuery(query);
 	if (handle.raw.kind === 'postgres') {
 		// postgres.js types its parameters narrowly; these come from drizzle's own serialisation.
