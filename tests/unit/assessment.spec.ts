@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { drawAssessment, gradeAttempt, questionPool, shuffle } from '../../src/lib/server/courses/assessment.ts';
+import {
+	drawAssessment,
+	gradeAttempt,
+	questionPool
+} from '../../src/lib/server/assessment/draw.ts';
+import { learnerOrder, shuffle } from '../../src/lib/server/assessment/order.ts';
 import { courseCatalogue } from '../../src/lib/server/courses/content.ts';
 
 /** A seeded generator so draws are repeatable in tests. */
@@ -25,6 +30,27 @@ describe('drawing an assessment', () => {
 		const again = drawAssessment(course, 'community', seeded(2));
 		expect(again.map((d) => d.questionId)).not.toEqual(drawn.map((d) => d.questionId));
 	});
+	it('draws only from the assessment pool, never a lesson knowledge check', () => {
+		for (const audience of ['community', 'frontline'] as const)
+			for (let seed = 1; seed < 20; seed++)
+				for (const d of drawAssessment(course, audience, seeded(seed)))
+					expect(course.questions.get(d.questionId)!.use).toBe('assessment');
+	});
+	it('freezes each question as shown: text, options in display order and the right one', () => {
+		for (const d of drawAssessment(course, 'frontline', seeded(4))) {
+			const q = course.questions.get(d.questionId)!;
+			expect(d.shown!.question).toBe(q.question);
+			expect(d.shown!.options).toEqual(d.optionOrder.map((i) => q.options[i]!.text));
+			expect(d.shown!.options[d.shown!.correct]).toBe(q.options[q.answer]!.text);
+		}
+	});
+	it('spreads the right answer over every position across many draws', () => {
+		const positions = new Set<number>();
+		for (let seed = 1; seed < 40; seed++)
+			for (const d of drawAssessment(course, 'community', seeded(seed)))
+				positions.add(d.shown!.correct);
+		expect(positions.size).toBeGreaterThanOrEqual(3);
+	});
 	it('never gives a front-line-only question to a community contact', () => {
 		const pool = questionPool(course, 'community');
 		expect(pool.some((q) => q.audience === 'frontline')).toBe(false);
@@ -40,7 +66,9 @@ describe('grading', () => {
 		Object.fromEntries(
 			drawn.map((d, i) => {
 				const answer = course.questions.get(d.questionId)!.answer;
-				const display = d.optionOrder.findIndex((o) => (wantCorrect[i] ? o === answer : o !== answer));
+				const display = d.optionOrder.findIndex((o) =>
+					wantCorrect[i] ? o === answer : o !== answer
+				);
 				return [d.questionId, display];
 			})
 		);
@@ -56,12 +84,43 @@ describe('grading', () => {
 	it('maps display positions back to the bank options', () => {
 		const result = gradeAttempt(course, drawn, displayOf(drawn.map(() => true)));
 		if ('missing' in result) throw new Error('unexpected');
-		for (const a of result.answers) expect(a.chosenOption).toBe(course.questions.get(a.questionId)!.answer);
+		for (const a of result.answers)
+			expect(a.chosenOption).toBe(course.questions.get(a.questionId)!.answer);
+	});
+	it('grades against what was drawn, even after the content changes', () => {
+		const answers = displayOf(drawn.map(() => true));
+		// A later edit moves the right answer and rewrites the text; the attempt keeps what was shown.
+		const edited = {
+			...course,
+			questions: new Map(
+				[...course.questions].map(([id, q]) => [
+					id,
+					{ ...q, question: 'Changed', answer: (q.answer + 1) % q.options.length }
+				])
+			)
+		};
+		expect(gradeAttempt(edited, drawn, answers)).toMatchObject({ scorePercent: 100, passed: true });
 	});
 	it('refuses to grade until every question is answered, naming the missing ones', () => {
 		const answers = displayOf(drawn.map(() => true));
 		delete answers[drawn[3]!.questionId];
 		answers[drawn[5]!.questionId] = 99;
-		expect(gradeAttempt(course, drawn, answers)).toEqual({ missing: [drawn[3]!.questionId, drawn[5]!.questionId] });
+		expect(gradeAttempt(course, drawn, answers)).toEqual({
+			missing: [drawn[3]!.questionId, drawn[5]!.questionId]
+		});
+	});
+});
+
+describe("a learner's own order of choices in lessons", () => {
+	it('is the same on every showing for one learner, and differs between learners', () => {
+		const a = learnerOrder('3f0c2b1e-0000-4000-8000-000000000001', 'check:x:q1', 4);
+		expect(learnerOrder('3f0c2b1e-0000-4000-8000-000000000001', 'check:x:q1', 4)).toEqual(a);
+		expect([...a].sort()).toEqual([0, 1, 2, 3]);
+		const others = Array.from({ length: 30 }, (_, i) =>
+			learnerOrder(`3f0c2b1e-0000-4000-8000-${String(i).padStart(12, '0')}`, 'check:x:q1', 4).join()
+		);
+		expect(new Set(others).size).toBeGreaterThan(5);
+		const firstPositions = new Set(others.map((o) => o.split(',')[0]));
+		expect(firstPositions.size).toBe(4);
 	});
 });

@@ -11,7 +11,9 @@ const journeys: [slug: string, who: WorldKey, audience: 'frontline' | 'community
 ];
 
 for (const [slug, who, audience] of journeys) {
-	test(`a ${audience} learner completes ${slug}: every lesson, fails the assessment once, passes on retry`, async ({ page }) => {
+	test(`a ${audience} learner completes ${slug}: every lesson, fails the assessment once, passes on retry`, async ({
+		page
+	}) => {
 		test.setTimeout(180_000);
 		const course = readCourse(slug);
 		await signInAs(page, who);
@@ -21,27 +23,44 @@ for (const [slug, who, audience] of journeys) {
 		await expect(page.getByRole('heading', { level: 1, name: course.title })).toBeVisible();
 		await expect(page.getByRole('note', { name: 'Content note' })).toBeVisible();
 		await expectAccessible(page);
-		await expect(page.getByText('The assessment opens when you have opened every lesson')).toBeVisible();
+		await expect(
+			page.getByText('The assessment opens when you have finished every lesson')
+		).toBeVisible();
 
 		await page.getByRole('link', { name: 'Start the course' }).click();
 		const titles = await readEveryLesson(page);
 		expect(titles).toEqual(lessonsFor(course, audience).map((l) => l.title));
 
-		await page.getByRole('link', { name: /Go to the course page and the final assessment/ }).click();
+		// The last lesson's "Mark as done" leads to the course page, where the assessment comes first.
+		await page.getByRole('button', { name: /Mark as done/ }).click();
+		await page.waitForURL((url) => url.pathname === `/courses/${slug}`);
+		await expect(page.locator('main').getByRole('button').first()).toHaveText(
+			'Start the assessment'
+		);
 		await page.getByRole('button', { name: 'Start the assessment' }).click();
 		await expectAccessible(page);
 		const assessment = new AssessmentPage(page, course);
-		// Submitting with nothing answered says which questions are missing, and keeps the page.
+		// Submitting with nothing answered says which questions are missing, each linked.
+		await page.getByText(/^All questions/).click();
+		await page.getByRole('link', { name: 'Check your answers and submit' }).click();
 		await assessment.submit();
 		await expect(page.getByTestId('error-summary')).toBeFocused();
-		await expect(page.getByTestId('error-summary').getByRole('link')).toHaveCount(course.assessmentQuestions);
+		await expect(page.getByTestId('error-summary').getByRole('link')).toHaveCount(
+			course.assessmentQuestions
+		);
 		await expectAccessible(page);
-
+		await page
+			.locator('.answer-list')
+			.getByRole('link', { name: 'Answer question 1', exact: true })
+			.click();
 		await assessment.answerAll(false);
 		await assessment.submit();
-		await expect(page.getByRole('heading', { level: 1, name: 'Not passed this time: 0%' })).toBeVisible();
+		await expect(
+			page.getByRole('heading', { level: 1, name: 'Not passed this time: 0%' })
+		).toBeVisible();
 		await expect(page.getByRole('heading', { name: 'What to look at again' })).toBeVisible();
 		await expect(page.locator('.result-question')).toHaveCount(course.assessmentQuestions);
+		await expect(page.getByRole('heading', { name: 'Lessons to revisit' })).toBeVisible();
 		await expectAccessible(page);
 
 		await page.getByRole('button', { name: 'Try again' }).click();
@@ -49,11 +68,24 @@ for (const [slug, who, audience] of journeys) {
 		await assessment.submit();
 		await expect(page.getByRole('heading', { level: 1, name: 'You passed: 100%' })).toBeVisible();
 		await expect(page.getByText(`${course.title} is now recorded as completed.`)).toBeVisible();
+		// A pass leads somewhere: the certificate (download and verify link) and what to do next.
+		await expect(
+			page.getByRole('link', { name: 'Download your certificate (PDF)' })
+		).toHaveAttribute('href', /^\/certificates\/[0-9A-Z-]+\/pdf$/);
+		await expect(
+			page.getByRole('link', { name: 'Verify link for this certificate' })
+		).toHaveAttribute('href', /^\/verify\/[0-9A-Z-]+$/);
+		await expect(page.getByRole('heading', { name: 'What to do next' })).toBeVisible();
 		await expectAccessible(page);
 
-		await page.getByRole('link', { name: 'My learning' }).click();
+		await page
+			.getByRole('navigation', { name: 'Main' })
+			.getByRole('link', { name: 'My learning' })
+			.click();
 		await expect(page.getByRole('heading', { name: 'Completed' })).toBeVisible();
-		await expect(page.getByRole('listitem').filter({ hasText: `${course.title}: completed on` })).toBeVisible();
+		await expect(
+			page.getByRole('listitem').filter({ hasText: `${course.title}: completed on` })
+		).toBeVisible();
 		await expectAccessible(page);
 	});
 }

@@ -1,4 +1,5 @@
 import { buildCourse, groupCourseFiles, type CourseContent } from './content-schema.ts';
+import { fingerprintOf } from '../db/fingerprint.ts';
 
 /**
  * Every course under content/courses, bundled into the server at build time. This module is
@@ -18,6 +19,11 @@ export class ContentError extends Error {
 }
 
 let catalogue: Map<string, CourseContent> | undefined;
+
+/** A hash of every course file as bundled: start-up registers courses only when it changes. */
+export function courseFilesFingerprint(): string {
+	return fingerprintOf(files);
+}
 
 /** All courses, validated; throws a ContentError naming each bad file. */
 export function courseCatalogue(): Map<string, CourseContent> {

@@ -1,7 +1,8 @@
 import { redirect } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
 import { db } from '$lib/server/app';
-import { courseOverview, startAttempt } from '$lib/server/courses/service';
+import { courseOverview } from '$lib/server/courses/service';
+import { startAttempt } from '$lib/server/assessment/service';
 import { failFromError, orErrorPage, readForm } from '$lib/server/http/forms';
 
 export const load: PageServerLoad = async ({ locals, params }) => ({

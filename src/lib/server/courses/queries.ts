@@ -1,0 +1,174 @@
+import { and, desc, eq, notInArray, sql } from 'drizzle-orm';
+import type { Db } from '../db/types.ts';
+import { completions, courseProgress, courses, lessonVisits } from '../db/schema.ts';
+import { rowsOf } from '../db/migrate.ts';
+import { markStarted, refreshObligations, statusSql } from '../tracking/queries.ts';
+import type { CourseContent } from './content-schema.ts';
+
+/**
+ * Courses' SQL (catalogue, lesson progress, registration): takes a database or transaction and
+ * makes no permission decisions. Assessment queries live with the assessment code.
+ */
+
+export async function activeCourseBySlug(db: Db, slug: string) {
+	const [row] = await db
+		.select()
+		.from(courses)
+		.where(and(eq(courses.slug, slug), eq(courses.active, true)));
+	return row ?? null;
+}
+
+export async function visitedLessons(
+	db: Db,
+	userId: string,
+	courseId: string
+): Promise<Set<string>> {
+	const rows = await db
+		.select({ lesson: lessonVisits.lesson })
+		.from(lessonVisits)
+		.where(and(eq(lessonVisits.userId, userId), eq(lessonVisits.courseId, courseId)));
+	return new Set(rows.map((r) => r.lesson));
+}
+
+export async function latestCompletion(db: Db, userId: string, courseId: string) {
+	const [row] = await db
+		.select()
+		.from(completions)
+		.where(and(eq(completions.userId, userId), eq(completions.courseId, courseId)))
+		.orderBy(desc(completions.completedAt))
+		.limit(1);
+	return row ?? null;
+}
+
+export async function progressOf(db: Db, userId: string, courseId: string) {
+	const [row] = await db
+		.select()
+		.from(courseProgress)
+		.where(and(eq(courseProgress.userId, userId), eq(courseProgress.courseId, courseId)));
+	return row ?? null;
+}
+
+/**
+ * Records that a learner opened (or finished) a lesson: the course started (first time), the place
+ * to resume (`resumeAt`, by default the lesson itself) and the visit. Starting a course moves its obligation to "in progress", in the same transaction.
+ * Returns whether this started the course.
+ */
+export async function recordLessonVisit(
+	db: Db,
+	userId: string,
+	courseId: string,
+	lesson: string,
+	now: Date,
+	resumeAt = lesson
+): Promise<boolean> {
+	return db.transaction(async (tx) => {
+		const created = await tx
+			.insert(courseProgress)
+			.values({ userId, courseId, startedAt: now, lastLesson: resumeAt, lastActivityAt: now })
+			.onConflictDoNothing()
+			.returning({ userId: courseProgress.userId });
+		if (!created.length)
+			await tx
+				.update(courseProgress)
+				.set({ lastLesson: resumeAt, lastActivityAt: now })
+				.where(and(eq(courseProgress.userId, userId), eq(courseProgress.courseId, courseId)));
+		else await markStarted(tx, userId, courseId);
+		await tx
+			.insert(lessonVisits)
+			.values({ userId, courseId, lesson, firstVisitedAt: now })
+			.onConflictDoNothing();
+		return created.length > 0;
+	});
+}
+
+/**
+ * Every active course with the learner's state in it and, where the course is required of them,
+ * its stored obligation's status and date: one round trip, since this is the page learners land on.
+ */
+export async function learnerCourseRows(db: Db, userId: string, now: Date) {
+	const result = await db.execute(sql`
+		select c.slug, c.kind, c.title, c.summary, c.estimated_minutes, c.audiences,
+			cp.last_activity_at, cp.last_lesson,
+			(select json_agg(lv.lesson) from lesson_visits lv where lv.user_id = ${userId}::uuid and lv.course_id = c.id) as lessons_done,
+			(select max(cm.completed_at) from completions cm where cm.user_id = ${userId}::uuid and cm.course_id = c.id and cm.voided_at is null) as completed_at,
+			case when o.user_id is not null then ${statusSql(now)} end as tracking_status, o.effective_due,
+			-- Other courses that meet the requirement behind it (tracking's requirement_routes).
+			case when cardinality(o.requirement_ids) > 0 then (
+				select json_agg(r.title order by r.title) from (
+					select distinct c2.title from requirement_routes rr join courses c2 on c2.id = rr.course_id
+					where rr.requirement_id = any(o.requirement_ids) and rr.course_id <> c.id
+				) r
+			) end as also_met_by,
+			cert.code as certificate_code, cert.expires_at as certificate_expires_at, cert.revoked_at as certificate_revoked_at, cert.voided_at as certificate_voided_at
+		from courses c
+		left join course_progress cp on cp.user_id = ${userId}::uuid and cp.course_id = c.id
+		left join obligations o on o.user_id = ${userId}::uuid and o.course_id = c.id
+		-- The newest certificate for the course, in the same round trip.
+		left join lateral (
+			select ce.code, ce.expires_at, ce.revoked_at, cv.voided_at from certificates ce join completions cv on cv.id = ce.completion_id
+			where ce.user_id = ${userId}::uuid and ce.course_id = c.id
+			order by ce.completed_at desc, ce.issued_at desc limit 1
+		) cert on true
+		where c.active and c.kind <> 'external'
+		order by c.title`);
+	return rowsOf<Record<string, unknown>>(result);
+}
+
+/**
+ * Registers the content's courses by slug at start-up: new ones are added, changed ones updated
+ * (ids never change, so records stay attached), and native courses no longer in content/ are
+ * marked inactive rather than deleted. Obligations of courses whose validity or availability
+ * changed are recomputed in the same transaction.
+ */
+export async function registerCourseRows(
+	db: Db,
+	catalogue: Map<string, CourseContent>
+): Promise<void> {
+	await db.transaction(async (tx) => {
+		const before = new Map(
+			(
+				await tx
+					.select({
+						id: courses.id,
+						slug: courses.slug,
+						validityMonths: courses.validityMonths,
+						active: courses.active
+					})
+					.from(courses)
+			).map((c) => [c.slug, c])
+		);
+		const changed = new Set<string>();
+		for (const c of catalogue.values()) {
+			const values = {
+				title: c.title,
+				summary: c.summary,
+				audiences: c.audiences,
+				estimatedMinutes: c.estimatedMinutes,
+				passMark: c.passMark,
+				validityMonths: c.validityMonths,
+				version: c.version,
+				active: true,
+				updatedAt: new Date()
+			};
+			const [row] = await tx
+				.insert(courses)
+				.values({ slug: c.slug, kind: 'native', ...values })
+				.onConflictDoUpdate({ target: courses.slug, set: values })
+				.returning({ id: courses.id });
+			const old = before.get(c.slug);
+			if (old && (old.validityMonths !== c.validityMonths || !old.active)) changed.add(row!.id);
+		}
+		const slugs = [...catalogue.keys()];
+		if (slugs.length) {
+			const retired = await tx
+				.update(courses)
+				.set({ active: false })
+				.where(
+					and(eq(courses.kind, 'native'), eq(courses.active, true), notInArray(courses.slug, slugs))
+				)
+				.returning({ id: courses.id });
+			for (const r of retired) changed.add(r.id);
+		}
+		for (const courseId of changed) await refreshObligations(tx, { courseId });
+	});
+}
