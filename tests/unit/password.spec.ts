@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { hashPassword, passwordProblem, verifyPassword } from '../../src/lib/server/auth/password.ts';
+import {
+	hashPassword,
+	passwordProblem,
+	verifyPassword
+} from '../../src/lib/server/auth/password.ts';
 
 describe('password policy', () => {
 	it('wants length, welcomes passphrases and refuses common passwords', () => {

@@ -31,8 +31,16 @@ describe('route permissions table', () => {
 		expect(mayReach(admin, '/(admin)/admin/outbox')).toBe('yes');
 		expect(mayReach(admin, '/(manage)/manage')).toBe('yes');
 	});
-	it('treats an unknown route group as admin-only', () => {
-		expect(mayReach(person({ managedOrganisationIds: ['o'] }), '/(secret)/x')).toBe('forbidden');
+	it('lets trainers reach the registers, and nothing of manage or admin', () => {
+		const trainer = person({ isTrainer: true });
+		expect(mayReach(trainer, '/(trainer)/trainer/events/[id]')).toBe('yes');
+		expect(mayReach(trainer, '/(manage)/manage/events/[id]')).toBe('forbidden');
+		expect(mayReach(trainer, '/(admin)/admin')).toBe('forbidden');
+		expect(mayReach(person(), '/(trainer)/trainer')).toBe('forbidden');
+		expect(mayReach(person({ managedOrganisationIds: ['o'] }), '/(trainer)/trainer')).toBe('yes');
+	});
+	it('refuses an unknown route group, also to admins', () => {
+		expect(mayReach(person({ isAdmin: true }), '/(secret)/x')).toBe('forbidden');
 	});
 });
 
@@ -42,13 +50,44 @@ import { withoutOneTimeLinks } from '../../src/lib/server/email/mailer.ts';
 describe('after sign-in, only same-site paths', () => {
 	it('refuses other sites however they are disguised', () => {
 		expect(safeNext('/manage/people?q=a#x')).toBe('/manage/people?q=a#x');
-		for (const bad of ['//evil.example', '/\\evil.example', '/\t/evil.example', '/\n/evil.example', 'https://evil.example', 'evil', null, '/%09/evil.example/x'])
-			expect(new URL(safeNext(bad), 'https://learning.example').origin, String(bad)).toBe('https://learning.example');
+		expect(safeNext('/courses/./a/../b')).toBe('/courses/b');
+		for (const bad of [
+			'//evil.example',
+			'/\\evil.example',
+			'/\t/evil.example',
+			'/\n/evil.example',
+			'https://evil.example',
+			'evil',
+			null,
+			'/%09/evil.example/x',
+			'/.//evil.example',
+			'/..//evil.example',
+			'/%2e//evil.example',
+			'/%2E%2E//evil.example',
+			'/a/..//evil.example',
+			'/a/%2e%2e//evil.example',
+			'/./\\evil.example',
+			'/.//evil.example/path?x=1'
+		])
+			expect(new URL(safeNext(bad), 'https://learning.example').origin, String(bad)).toBe(
+				'https://learning.example'
+			);
+		for (const bad of [
+			'/.//evil.example',
+			'/..//evil.example',
+			'/%2e//evil.example',
+			'/a/..//evil.example'
+		])
+			expect(safeNext(bad), bad).toBe('/');
 	});
 });
 
 describe('sent emails', () => {
 	it('lose the secret part of one-time links once delivered', () => {
-		expect(withoutOneTimeLinks('Open https://l.example/reset-password/abcdefghijklmnopqrstuvwx within an hour')).toBe('Open https://l.example/reset-password/[link removed after sending] within an hour');
+		expect(
+			withoutOneTimeLinks(
+				'Open https://l.example/reset-password/abcdefghijklmnopqrstuvwx within an hour'
+			)
+		).toBe('Open https://l.example/reset-password/[link removed after sending] within an hour');
 	});
 });

@@ -1,8 +1,17 @@
 import { expect, test } from '@playwright/test';
-import { SignInPage, expectAccessible, pageAs, signInAs, linkFromOutbox, expectNoHorizontalScroll } from '../support/helpers.ts';
+import {
+	SignInPage,
+	expectAccessible,
+	pageAs,
+	signInAs,
+	linkFromOutbox,
+	expectNoHorizontalScroll
+} from '../support/helpers.ts';
 import { PASSWORD, WORLD } from '../support/world.ts';
 
-test('a wrong password gets one clear message, focused in the error summary, and nothing about whether the account exists', async ({ page }) => {
+test('a wrong password gets one clear message, focused in the error summary, and nothing about whether the account exists', async ({
+	page
+}) => {
 	const signIn = new SignInPage(page);
 	await signIn.goto();
 	await expectAccessible(page);
@@ -19,7 +28,10 @@ test('a wrong password gets one clear message, focused in the error summary, and
 	expect(unknownText).toContain('Enter a correct email address and password');
 });
 
-test('signing in by keyboard lands on the learner home, and signing out ends the session', async ({ page, context }) => {
+test('signing in by keyboard lands on the learner home, and signing out ends the session', async ({
+	page,
+	context
+}) => {
 	// Let the page settle, so the keyboard path is tested rather than load timing.
 	await page.goto('/', { waitUntil: 'networkidle' });
 	await expect(page).toHaveURL(/\/sign-in\?next=%2F/);
@@ -41,18 +53,27 @@ test('signing in by keyboard lands on the learner home, and signing out ends the
 	await expect(page).toHaveURL(/\/sign-in/);
 });
 
-test('after 5 failures the account is locked with 429 and Retry-After, even for the right password', async ({ page }) => {
+test('after 5 failures the account is locked with 429 and Retry-After, even for the right password', async ({
+	page
+}) => {
 	const signIn = new SignInPage(page);
 	await signIn.goto();
 	for (let i = 0; i < 5; i++) await signIn.signIn(WORLD.throttled.email, `wrong guess ${i}`);
-	const response = page.waitForResponse((r) => r.url().includes('/sign-in') && r.request().method() === 'POST');
+	const response = page.waitForResponse(
+		(r) => r.url().includes('/sign-in') && r.request().method() === 'POST'
+	);
 	await signIn.signIn(WORLD.throttled.email, PASSWORD);
 	const answer = await response;
 	expect(answer.status()).toBe(429);
 	expect(Number(answer.headers()['retry-after'])).toBeGreaterThan(0);
-	await expect(page.getByTestId('error-summary')).toContainText(/too many attempts.*wait \d+ minutes?/i);
+	await expect(page.getByTestId('error-summary')).toContainText(
+		/too many attempts.*wait \d+ minutes?/i
+	);
 	// Without JavaScript the form posts the ordinary way and gets the same 429.
-	const direct = await page.request.post('/sign-in', { form: { email: WORLD.throttled.email, password: PASSWORD }, headers: { origin: new URL(page.url()).origin, accept: 'text/html' } });
+	const direct = await page.request.post('/sign-in', {
+		form: { email: WORLD.throttled.email, password: PASSWORD },
+		headers: { origin: new URL(page.url()).origin, accept: 'text/html' }
+	});
 	expect(direct.status()).toBe(429);
 });
 
@@ -67,7 +88,11 @@ test('a forgotten password is reset by a one-time emailed link', async ({ page, 
 	await expect(page.getByRole('status')).toContainText('If that email address has an account');
 
 	const admin = await pageAs(browser, 'admin');
-	await expect.poll(async () => linkFromOutbox(admin, WORLD.forgetful.email, '/reset-password/').catch(() => '')).toMatch(/^\/reset-password\//);
+	await expect
+		.poll(async () =>
+			linkFromOutbox(admin, WORLD.forgetful.email, '/reset-password/').catch(() => '')
+		)
+		.toMatch(/^\/reset-password\//);
 	const link = await linkFromOutbox(admin, WORLD.forgetful.email, '/reset-password/');
 	await expectAccessible(admin);
 
@@ -84,7 +109,9 @@ test('a forgotten password is reset by a one-time emailed link', async ({ page, 
 	await expectAccessible(page);
 });
 
-test('the account page changes the password, with errors beside the fields, and works at 320px', async ({ browser }) => {
+test('the account page changes the password, with errors beside the fields, and works at 320px', async ({
+	browser
+}) => {
 	const context = await browser.newContext({ viewport: { width: 320, height: 700 } });
 	const page = await context.newPage();
 	await signInAs(page, 'volunteer');

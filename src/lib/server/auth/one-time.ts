@@ -10,13 +10,24 @@ export const TOKEN_TTL_MS: Record<TokenKind, number> = {
 };
 
 /** Issues a single-use link token; earlier unused tokens of the same kind for the person stop working. */
-export async function issueToken(db: Db, kind: TokenKind, userId: string | null, now = new Date()): Promise<string> {
+export async function issueToken(
+	db: Db,
+	kind: TokenKind,
+	userId: string | null,
+	now = new Date()
+): Promise<string> {
 	const token = randomToken(20);
 	if (userId) {
 		await db
 			.update(oneTimeTokens)
 			.set({ usedAt: now })
-			.where(and(eq(oneTimeTokens.userId, userId), eq(oneTimeTokens.kind, kind), isNull(oneTimeTokens.usedAt)));
+			.where(
+				and(
+					eq(oneTimeTokens.userId, userId),
+					eq(oneTimeTokens.kind, kind),
+					isNull(oneTimeTokens.usedAt)
+				)
+			);
 	}
 	await db.insert(oneTimeTokens).values({
 		tokenHash: hashToken(token),
@@ -39,7 +50,10 @@ const usable = (kind: TokenKind, token: string, now: Date) =>
 /** Whether a link still works, without using it up (for showing the form). */
 export async function peekToken(db: Db, kind: TokenKind, token: string, now = new Date()) {
 	if (token.length > 100) return null;
-	const [row] = await db.select({ userId: oneTimeTokens.userId }).from(oneTimeTokens).where(usable(kind, token, now));
+	const [row] = await db
+		.select({ userId: oneTimeTokens.userId })
+		.from(oneTimeTokens)
+		.where(usable(kind, token, now));
 	return row ?? null;
 }
 

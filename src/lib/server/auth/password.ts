@@ -9,18 +9,25 @@ export const PASSWORD_MIN_LENGTH = 12;
 /** Long passphrases are welcome; the cap only stops abuse of the hashing work. */
 export const PASSWORD_MAX_LENGTH = 256;
 
-const commonPasswords = new Set((dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase()));
+const commonPasswords = new Set(
+	(dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase())
+);
 
 /** Returns a message to show the person, or null when the password is acceptable. */
 export function passwordProblem(password: string, context: string[] = []): string | null {
 	const length = [...password].length;
 	if (length < PASSWORD_MIN_LENGTH)
 		return `Enter a password of at least ${PASSWORD_MIN_LENGTH} characters. A few unrelated words make a good one.`;
-	if (length > PASSWORD_MAX_LENGTH) return `Enter a password of ${PASSWORD_MAX_LENGTH} characters or fewer.`;
+	if (length > PASSWORD_MAX_LENGTH)
+		return `Enter a password of ${PASSWORD_MAX_LENGTH} characters or fewer.`;
 	const lower = password.toLowerCase();
 	// "Password1234!" is a common password with a suffix: strip trailing digits and symbols too.
 	const base = lower.replace(/[\d\W_]+$/u, '');
-	if (commonPasswords.has(lower) || (base.length >= 4 && commonPasswords.has(base)) || new Set(lower).size <= 3) {
+	if (
+		commonPasswords.has(lower) ||
+		(base.length >= 4 && commonPasswords.has(base)) ||
+		new Set(lower).size <= 3
+	) {
 		return 'This password is too common and easy to guess. Choose something less predictable, such as a few unrelated words.';
 	}
 	for (const word of context.flatMap((c) => c.toLowerCase().split(/[\s@._-]+/))) {

@@ -119,7 +119,11 @@ export async function startSessionCache(handle: DatabaseHandle): Promise<() => P
 		handles = await Promise.all([
 			// The third argument runs on every (re)connection of the listening connection.
 			client.listen(AUTH_CHANGED_CHANNEL, onChange, onChange),
-			client.listen(PING_CHANNEL, (from) => from === me && cache.heard(), () => cache.heard())
+			client.listen(
+				PING_CHANNEL,
+				(from) => from === me && cache.heard(),
+				() => cache.heard()
+			)
 		]);
 	};
 	await listen();
@@ -130,7 +134,9 @@ export async function startSessionCache(handle: DatabaseHandle): Promise<() => P
 			quietSince = null;
 		} else if (quietSince === null) {
 			quietSince = Date.now();
-			logger.warn('session cache: change notices are not arriving; sessions are read from the database until they do');
+			logger.warn(
+				'session cache: change notices are not arriving; sessions are read from the database until they do'
+			);
 		} else if (Date.now() - quietSince > 5 * PING_MS) {
 			// postgres.js gives up re-listening after one failed reconnection: listen afresh.
 			quietSince = Date.now();

@@ -20,6 +20,8 @@ export interface AuthUser {
 	audience: Audience;
 	isAdmin: boolean;
 	managedOrganisationIds: readonly string[];
+	/** trains at least one event (the trainer role; which events is checked per event) */
+	isTrainer?: boolean;
 }
 
 export interface SessionInfo {
@@ -37,7 +39,9 @@ export async function createSession(
 	const id = randomToken(15);
 	const secret = randomToken(20);
 	const expiresAt = new Date(now.getTime() + SESSION_IDLE_MS);
-	await db.insert(sessions).values({ id, secretHash: hashBytes(secret), userId, expiresAt, createdAt: now });
+	await db
+		.insert(sessions)
+		.values({ id, secretHash: hashBytes(secret), userId, expiresAt, createdAt: now });
 	return { token: `${id}.${secret}`, expiresAt };
 }
 
@@ -56,7 +60,10 @@ const sessionLookup = preparedPerDb((db) =>
 				isAdmin: users.isAdmin,
 				status: users.status
 			},
-			managed: sql<string[]>`coalesce((select array_agg(mo.organisation_id::text) from ${managerOrganisations} mo where mo.user_id = ${users.id}), '{}')`
+			managed: sql<
+				string[]
+			>`coalesce((select array_agg(mo.organisation_id::text) from ${managerOrganisations} mo where mo.user_id = ${users.id}), '{}')`,
+			trainer: sql<boolean>`exists (select 1 from event_trainers et where et.user_id = ${users.id})`
 		})
 		.from(sessions)
 		.innerJoin(users, eq(users.id, sessions.userId))
@@ -85,8 +92,17 @@ export async function validateSessionToken(
 		if (!row) return null;
 		const { status, ...user } = row.user;
 		// Frozen: with the cache, requests share this object.
-		const authUser: AuthUser = Object.freeze({ ...user, managedOrganisationIds: Object.freeze(parsePgArray(row.managed)) });
-		found = { secretHash: new Uint8Array(row.secretHash), expiresAt: row.expiresAt, status, user: authUser };
+		const authUser: AuthUser = Object.freeze({
+			...user,
+			managedOrganisationIds: Object.freeze(parsePgArray(row.managed)),
+			isTrainer: row.trainer === true
+		});
+		found = {
+			secretHash: new Uint8Array(row.secretHash),
+			expiresAt: row.expiresAt,
+			status,
+			user: authUser
+		};
 		cache?.set(id, found, now.getTime(), generation);
 	}
 	if (!bytesEqual(found.secretHash, hashBytes(secret))) return null;
@@ -115,10 +131,18 @@ export async function invalidateSession(db: Db, sessionId: string): Promise<void
  * inside their transaction and call forgetCachedSessions() after commit (before it, a request on this
  * instance could cache the old sessions again); other instances hear it from the trigger.
  */
-export async function invalidateUserSessions(db: Db, userId: string, exceptSessionId?: string): Promise<void> {
+export async function invalidateUserSessions(
+	db: Db,
+	userId: string,
+	exceptSessionId?: string
+): Promise<void> {
 	await db
 		.delete(sessions)
-		.where(exceptSessionId ? and(eq(sessions.userId, userId), ne(sessions.id, exceptSessionId)) : eq(sessions.userId, userId));
+		.where(
+			exceptSessionId
+				? and(eq(sessions.userId, userId), ne(sessions.id, exceptSessionId))
+				: eq(sessions.userId, userId)
+		);
 }
 
 /** Sessions nobody presents again are otherwise never removed; the hourly job calls this. */
@@ -129,6 +153,7 @@ export async function deleteExpiredSessions(db: Db, now = new Date()): Promise<v
 /** postgres.js returns text[] as an array; PGlite too, but be tolerant of the '{a,b}' literal. */
 function parsePgArray(value: unknown): string[] {
 	if (Array.isArray(value)) return value.map(String);
-	if (typeof value === 'string' && value.startsWith('{')) return value.slice(1, -1).split(',').filter(Boolean);
+	if (typeof value === 'string' && value.startsWith('{'))
+		return value.slice(1, -1).split(',').filter(Boolean);
 	return [];
 }

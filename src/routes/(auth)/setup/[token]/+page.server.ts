@@ -7,7 +7,8 @@ import { setSessionCookie } from '$lib/server/auth/cookies';
 import { failFromError, readForm } from '$lib/server/http/forms';
 import { formToObject } from '$lib/server/validation';
 
-const EXPIRED = 'This setup link has expired or has already been used. Restart the server to get a new link if no admin exists yet.';
+const EXPIRED =
+	'This setup link has expired or has already been used. Restart the server to get a new link if no admin exists yet.';
 
 export const load: PageServerLoad = async ({ params }) => {
 	if (!(await setupLinkIsValid(db(), params.token))) error(404, EXPIRED);

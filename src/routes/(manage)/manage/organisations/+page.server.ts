@@ -1,7 +1,11 @@
 import { redirect } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
 import { db } from '$lib/server/app';
-import { createOrganisation, listOrganisationsWithCounts, ORGANISATION_KIND_LABELS } from '$lib/server/organisations/service';
+import {
+	createOrganisation,
+	listOrganisationsWithCounts,
+	ORGANISATION_KIND_LABELS
+} from '$lib/server/organisations/service';
 import { failFromError, readForm } from '$lib/server/http/forms';
 import { formToObject } from '$lib/server/validation';
 

@@ -1,6 +1,12 @@
 import type { Actions, PageServerLoad } from './$types';
 import { db } from '$lib/server/app';
-import { createTeam, getOrganisation, renameTeam, updateOrganisation, ORGANISATION_KIND_LABELS } from '$lib/server/organisations/service';
+import {
+	createTeam,
+	getOrganisation,
+	renameTeam,
+	updateOrganisation,
+	ORGANISATION_KIND_LABELS
+} from '$lib/server/organisations/service';
 import { failFromError, orErrorPage, readForm } from '$lib/server/http/forms';
 import { formToObject } from '$lib/server/validation';
 
@@ -32,7 +38,13 @@ export const actions: Actions = {
 	renameTeam: async ({ request, locals, params }) => {
 		const form = await readForm(request);
 		try {
-			await renameTeam(db(), locals.user!, params.id, String(form.get('teamId') ?? ''), formToObject(form));
+			await renameTeam(
+				db(),
+				locals.user!,
+				params.id,
+				String(form.get('teamId') ?? ''),
+				formToObject(form)
+			);
 			return { saved: 'Team renamed.' };
 		} catch (e) {
 			return failFromError(e, form);
