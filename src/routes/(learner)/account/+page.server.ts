@@ -1,4 +1,3 @@
-
 import type { Actions, PageServerLoad } from './$types';
 import { db } from '$lib/server/app';
 import { changePassword } from '$lib/server/auth/service';
@@ -6,19 +5,34 @@ import { setSessionCookie } from '$lib/server/auth/cookies';
 import { failFromError, readForm } from '$lib/server/http/forms';
 import { formToObject } from '$lib/server/validation';
 import { reminderPreference, setReminderPreference } from '$lib/server/people/service';
+import { changeMyName, myProfile } from '$lib/server/learners/record';
 
 export const load: PageServerLoad = async ({ locals }) => ({
 	email: locals.user!.email,
 	name: locals.user!.name,
+	profile: await myProfile(db(), locals.user!),
 	reminders: await reminderPreference(db(), locals.user!.id)
 });
 
 export const actions: Actions = {
+	name: async ({ request, locals }) => {
+		const form = await readForm(request);
+		try {
+			const { changed } = await changeMyName(db(), locals.user!, formToObject(form));
+			return { nameSaved: changed ? 'Your name is changed.' : 'Your name is the same as before.' };
+		} catch (e) {
+			return failFromError(e, form);
+		}
+	},
 	reminders: async ({ request, locals }) => {
 		const form = await readForm(request);
 		try {
 			const { early } = await setReminderPreference(db(), locals.user!.id, formToObject(form));
-			return { remindersSaved: early ? 'You will get early reminders.' : 'Early reminders are off. You will still be told when training is due in 3 days or overdue.' };
+			return {
+				remindersSaved: early
+					? 'You will get early reminders.'
+					: 'Early reminders are off. You will still be told when training is due in 3 days or overdue.'
+			};
 		} catch (e) {
 			return failFromError(e, form);
 		}
@@ -34,4 +48,3 @@ export const actions: Actions = {
 		return { passwordChanged: true };
 	}
 };
-
