@@ -4,9 +4,6 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { decodeEntities } from './xml.ts';
-import { sha256Hex, signRequest } from './sigv4.ts';
 import type { S3Settings, ScormSettings } from './settings.ts';
 
 /**
@@ -30,8 +27,14 @@ export interface StoredObject {
 }
 
 /** Keys are made by us from checked package paths; this refuses anything else on principle. */
-function assertKey(key: string): void {
-	if (!key || key.startsWith('/') || key.includes('\\') || key.split('/').some((s) => s === '..' || s === '.' || s === '') || key.includes('\0'))
+export function assertKey(key: string): void {
+	if (
+		!key ||
+		key.startsWith('/') ||
+		key.includes('\\') ||
+		key.split('/').some((s) => s === '..' || s === '.' || s === '') ||
+		key.includes('\0')
+	)
 		throw new Error('invalid storage key');
 }
 
@@ -42,7 +45,8 @@ export class LocalStorage implements ScormStorage {
 	private file(key: string): string {
 		assertKey(key);
 		const file = path.resolve(this.root, key);
-		if (!file.startsWith(path.resolve(this.root) + path.sep)) throw new Error('invalid storage key');
+		if (!file.startsWith(path.resolve(this.root) + path.sep))
+			throw new Error('invalid storage key');
 		return file;
 	}
 
@@ -68,8 +72,14 @@ export class LocalStorage implements ScormStorage {
 				await handle.close();
 				return null;
 			}
-			if (range && range.start <= range.end && range.end < stat.size)
-				return { body: handle.createReadStream({ start: range.start, end: range.end }), size: stat.size, range };
+			if (range && range.start <= range.end && range.start < stat.size) {
+				const end = Math.min(range.end, stat.size - 1); // "bytes=100-" asks for the rest
+				return {
+					body: handle.createReadStream({ start: range.start, end }),
+					size: stat.size,
+					range: { start: range.start, end }
+				};
+			}
 			return { body: handle.createReadStream(), size: stat.size };
 		} catch (e) {
 			if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
@@ -83,85 +93,44 @@ export class LocalStorage implements ScormStorage {
 	}
 }
 
-export class S3Storage implements ScormStorage {
+/** The file store (an S3 bucket) cannot be reached or refuses to work: a passing outage, not a bad request. */
+export class StorageUnavailableError extends Error {
+	constructor(cause: unknown) {
+		super(
+			'The file store is not answering at the moment, so nothing was stored. Please try again in a few minutes.',
+			{ cause }
+		);
+		this.name = 'StorageUnavailableError';
+	}
+}
+
+/**
+ * The S3 store with the AWS SDK loaded on its first use (about 25 MB and a third of a second), so a
+ * deployment on local disk never loads it.
+ */
+class DeferredS3Storage implements ScormStorage {
 	readonly kind = 's3';
-	constructor(
-		readonly s3: S3Settings,
-		private readonly fetchImpl: typeof fetch = fetch
-	) {}
-
-	objectUrl(key = ''): URL {
-		const fullKey = [this.s3.prefix, key].filter(Boolean).join('/');
-		const encoded = fullKey
-			.split('/')
-			.map((s) => encodeURIComponent(s))
-			.join('/');
-		const endpoint = new URL(this.s3.endpoint);
-		if (this.s3.pathStyle) return new URL(`${endpoint.origin}/${encodeURIComponent(this.s3.bucket)}${encoded ? `/${encoded}` : ''}`);
-		return new URL(`${endpoint.protocol}//${this.s3.bucket}.${endpoint.host}/${encoded}`);
+	private store: Promise<ScormStorage> | undefined;
+	constructor(private readonly s3: S3Settings) {}
+	private open(): Promise<ScormStorage> {
+		this.store ??= import('./storage-s3.ts').then(({ S3Storage }) => new S3Storage(this.s3));
+		return this.store;
 	}
-
-	private async send(method: string, url: URL, body?: Buffer, headers: Record<string, string> = {}): Promise<Response> {
-		const signed = signRequest({
-			method,
-			url,
-			headers,
-			payloadHash: sha256Hex(body ?? ''),
-			region: this.s3.region,
-			accessKeyId: this.s3.accessKeyId,
-			secretAccessKey: this.s3.secretAccessKey
-		});
-		return this.fetchImpl(url, { method, headers: signed, body: body ? new Uint8Array(body) : undefined });
+	async put(key: string, body: Readable, size: number, contentType: string): Promise<void> {
+		return (await this.open()).put(key, body, size, contentType);
 	}
-
-	async put(key: string, body: Readable, _size: number, contentType: string): Promise<void> {
-		assertKey(key);
-		const chunks: Buffer[] = [];
-		for await (const chunk of body) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
-		const data = Buffer.concat(chunks);
-		const res = await this.send('PUT', this.objectUrl(key), data, { 'content-type': contentType });
-		if (!res.ok) throw new Error(`storage PUT failed with ${res.status}`);
-		await res.body?.cancel();
+	async get(key: string, range?: { start: number; end: number }): Promise<StoredObject | null> {
+		return (await this.open()).get(key, range);
 	}
-
-	async get(key: string): Promise<StoredObject | null> {
-		assertKey(key);
-		const res = await this.send('GET', this.objectUrl(key));
-		if (res.status === 404 || res.status === 403) {
-			await res.body?.cancel();
-			return null;
-		}
-		if (!res.ok || !res.body) throw new Error(`storage GET failed with ${res.status}`);
-		return { body: Readable.fromWeb(res.body as unknown as WebReadableStream), size: Number(res.headers.get('content-length') ?? 0) };
-	}
-
 	async deletePrefix(prefix: string): Promise<void> {
-		assertKey(prefix);
-		const full = [this.s3.prefix, prefix].filter(Boolean).join('/') + '/';
-		for (let token: string | null = null, rounds = 0; rounds < 1000; rounds++) {
-			const url = this.objectUrl();
-			if (!this.s3.pathStyle) url.pathname = '/';
-			url.searchParams.set('list-type', '2');
-			url.searchParams.set('prefix', full);
-			if (token) url.searchParams.set('continuation-token', token);
-			const res = await this.send('GET', url);
-			if (!res.ok) throw new Error(`storage LIST failed with ${res.status}`);
-			const xml = await res.text();
-			const keys = [...xml.matchAll(/<Key>([^<]*)<\/Key>/g)].map((m) => decodeEntities(m[1]!));
-			for (const key of keys) {
-				const relative = this.s3.prefix ? key.slice(this.s3.prefix.length + 1) : key;
-				const del = await this.send('DELETE', this.objectUrl(relative));
-				await del.body?.cancel();
-			}
-			const next = /<NextContinuationToken>([^<]*)<\/NextContinuationToken>/.exec(xml);
-			if (!/<IsTruncated>true<\/IsTruncated>/.test(xml) || !next) return;
-			token = decodeEntities(next[1]!);
-		}
+		return (await this.open()).deletePrefix(prefix);
 	}
 }
 
 export function createStorage(settings: ScormSettings['storage']): ScormStorage {
-	return settings.kind === 's3' ? new S3Storage(settings.s3) : new LocalStorage(settings.dir);
+	return settings.kind === 's3'
+		? new DeferredS3Storage(settings.s3)
+		: new LocalStorage(settings.dir);
 }
 
 let current: ScormStorage | undefined;
