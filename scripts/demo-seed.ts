@@ -24,9 +24,13 @@ try {
 	await registerCourses(handle.db, loadCatalogueFromDisk(config.contentDir));
 	const started = performance.now();
 	const accounts = await seedDemo(handle.db, learners);
-	console.log(`Seeded ${learners} demo learners in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
+	console.log(
+		`Seeded ${learners} demo learners in ${((performance.now() - started) / 1000).toFixed(1)} s.`
+	);
 	console.log(`Demo admin:   ${accounts.admin.email}  password: ${accounts.admin.password}`);
-	console.log(`Demo manager: ${accounts.manager.email}  password: ${accounts.manager.password}  (manages ${accounts.manager.organisation})`);
+	console.log(
+		`Demo manager: ${accounts.manager.email}  password: ${accounts.manager.password}  (manages ${accounts.manager.organisation})`
+	);
 } catch (error) {
 	if (error instanceof RealDataError) {
 		console.error(error.message);

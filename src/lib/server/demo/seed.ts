@@ -3,6 +3,7 @@ import type { Db } from '../db/types.ts';
 import { rowsOf } from '../db/migrate.ts';
 import { hashPassword } from '../auth/password.ts';
 import { randomToken } from '../auth/tokens.ts';
+import { refreshObligations } from '../tracking/queries.ts';
 
 /**
  * Realistic synthetic data for seeing and measuring the dashboards: people spread across the
@@ -26,11 +27,30 @@ export const EXTRA_COURSES = [
 export class RealDataError extends Error {}
 
 /** Share of people per organisation kind (the police and council are the largest). */
-const ORG_WEIGHTS: Record<string, number> = { police: 40, council: 25, fire: 8, health: 10, probation: 5, community: 12 };
+const ORG_WEIGHTS: Record<string, number> = {
+	police: 40,
+	council: 25,
+	fire: 8,
+	health: 10,
+	probation: 5,
+	community: 12
+};
 
-export async function seedDemo(db: Db, learners: number, now = new Date()): Promise<{ admin: { email: string; password: string }; manager: { email: string; password: string; organisation: string } }> {
-	const [real] = rowsOf<{ n: number }>(await db.execute(sql`select count(*)::int as n from users where not is_demo`));
-	if (Number(real?.n ?? 0) > 0) throw new RealDataError(`This database has ${real!.n} real (non-demo) people. demo:seed only runs on a database without real people, so synthetic data can never mix with real records.`);
+export async function seedDemo(
+	db: Db,
+	learners: number,
+	now = new Date()
+): Promise<{
+	admin: { email: string; password: string };
+	manager: { email: string; password: string; organisation: string };
+}> {
+	const [real] = rowsOf<{ n: number }>(
+		await db.execute(sql`select count(*)::int as n from users where not is_demo`)
+	);
+	if (Number(real?.n ?? 0) > 0)
+		throw new RealDataError(
+			`This database has ${real!.n} real (non-demo) people. demo:seed only runs on a database without real people, so synthetic data can never mix with real records.`
+		);
 	const at = sql`${now.toISOString()}::timestamptz`;
 	await db.transaction(async (tx) => {
 		// Nine more courses delivered outside the platform, so the tracking has a realistic breadth.
@@ -43,7 +63,10 @@ export async function seedDemo(db: Db, learners: number, now = new Date()): Prom
 		await tx.execute(sql`
 			with orgs as (
 				select o.id, o.kind, sum(w.weight) over (order by o.name) - w.weight as lo, sum(w.weight) over (order by o.name) as hi, sum(w.weight) over () as total
-				from organisations o join (values ${sql.join(Object.entries(ORG_WEIGHTS).map(([k, w]) => sql`(${k}, ${w}::int)`), sql`, `)}) as w(kind, weight) on w.kind = o.kind
+				from organisations o join (values ${sql.join(
+					Object.entries(ORG_WEIGHTS).map(([k, w]) => sql`(${k}, ${w}::int)`),
+					sql`, `
+				)}) as w(kind, weight) on w.kind = o.kind
 			),
 			picks as (select g, random() as r, random() as r2, random() as r3 from generate_series(1, ${learners}) g)
 			insert into users (email, name, organisation_id, team_id, audience, is_demo, password_hash, created_at, updated_at)
@@ -121,21 +144,36 @@ export async function seedDemo(db: Db, learners: number, now = new Date()): Prom
 			cross join lateral (select id from courses where slug = 'demo-' || (1 + (abs(hashtext(u.id::text)) + n) % 9) limit 1) c
 			where u.is_demo and (n = 0 or abs(hashtext(u.id::text)) % 2 = 0)`);
 	});
-	// Fresh statistics, so the planner knows the tables' real sizes straight away.
-	await db.execute(sql`analyze`);
+	// The stored obligations of everyone, computed once from what was just written.
+	await db.transaction((tx) => refreshObligations(tx, {}, now));
+	// Fresh statistics, so the planner knows the tables' real sizes straight away, and the
+	// visibility map set, so counts can come from indexes alone.
+	await db.execute(sql`vacuum analyze`);
 	// Sign-in for looking around: one demo admin and one manager of the largest organisation,
 	// with random passwords printed once, never defaults.
 	const adminPassword = `demo ${randomToken(6)} ${randomToken(6)}`;
 	const managerPassword = `demo ${randomToken(6)} ${randomToken(6)}`;
-	const [largest] = rowsOf<{ id: string; name: string }>(await db.execute(sql`select o.id, o.name from organisations o join users u on u.organisation_id = o.id group by o.id order by count(*) desc limit 1`));
-	const [anyOrg] = rowsOf<{ id: string }>(await db.execute(sql`select id from organisations order by name limit 1`));
+	const [largest] = rowsOf<{ id: string; name: string }>(
+		await db.execute(
+			sql`select o.id, o.name from organisations o join users u on u.organisation_id = o.id group by o.id order by count(*) desc limit 1`
+		)
+	);
+	const [anyOrg] = rowsOf<{ id: string }>(
+		await db.execute(sql`select id from organisations order by name limit 1`)
+	);
 	await db.execute(sql`insert into users (email, name, organisation_id, audience, is_admin, is_demo, password_hash) values
 		('demo.admin@demo.invalid', 'Demo Admin', ${anyOrg!.id}, 'frontline', true, true, ${await hashPassword(adminPassword)}),
 		('demo.manager@demo.invalid', 'Demo Manager', ${largest!.id}, 'frontline', false, true, ${await hashPassword(managerPassword)})
 		on conflict (email) do nothing`);
-	await db.execute(sql`insert into manager_organisations (user_id, organisation_id) select id, ${largest!.id} from users where email = 'demo.manager@demo.invalid' on conflict do nothing`);
+	await db.execute(
+		sql`insert into manager_organisations (user_id, organisation_id) select id, ${largest!.id} from users where email = 'demo.manager@demo.invalid' on conflict do nothing`
+	);
 	return {
 		admin: { email: 'demo.admin@demo.invalid', password: adminPassword },
-		manager: { email: 'demo.manager@demo.invalid', password: managerPassword, organisation: largest!.name }
+		manager: {
+			email: 'demo.manager@demo.invalid',
+			password: managerPassword,
+			organisation: largest!.name
+		}
 	};
 }

@@ -1,37 +1,65 @@
-import { and, asc, desc, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db/types.ts';
-import { assignments, audiences, completions, courses, organisations, requirements, teams } from '../db/schema.ts';
+import {
+	assignments,
+	audiences,
+	completions,
+	courses,
+	organisations,
+	requirements,
+	teams,
+	type Audience
+} from '../db/schema.ts';
 import type { AuthUser } from '../auth/sessions.ts';
-import { assertCanManageOrganisation, manageableOrganisationIds } from '../auth/permissions.ts';
-import { recordAudit } from '../audit/service.ts';
+import {
+	assertAdmin,
+	assertCanManageOrganisation,
+	manageableOrganisationIds
+} from '../auth/permissions.ts';
+import { recordAudit, recordAudits } from '../audit/service.ts';
 import { runCompletionHooks } from '../courses/completion.ts';
-import { getPerson, placementChoices } from '../people/service.ts';
-import { ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
-import { MAX_LONG_TEXT, parseInput, reasonField, uuidField, optionalUuid } from '../validation.ts';
-import { rowsOf } from '../db/migrate.ts';
-import { dashboardFigures, peopleStatus, peopleStatusSql, toPersonStatusRow } from './dashboard.ts';
+import {
+	getPerson,
+	placementChoices,
+	selectedPeople,
+	type PeopleFilter
+} from '../people/service.ts';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
+import {
+	MAX_LONG_TEXT,
+	dateKey,
+	optionalUuid,
+	parseInput,
+	parseInputWithDates,
+	parsedDateField,
+	reasonField,
+	uuidField
+} from '../validation.ts';
 import type { DatabaseHandle } from '../db/client.ts';
 import { streamQuery } from '../db/stream.ts';
-import { statusRows, STATUSES, type StatusScope } from './status.ts';
-import { cached, trackingChanged } from './cache.ts';
-
-/** A real calendar date (no 31 February, no year 0) from an <input type="date">. */
-const dateField = (message: string) =>
-	z
-		.string({ error: message })
-		.trim()
-		.regex(/^\d{4}-\d{2}-\d{2}$/, message)
-		.refine((v) => {
-			const d = new Date(`${v}T12:00:00Z`);
-			const year = Number(v.slice(0, 4));
-			return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v && year >= 1990 && year <= 2100;
-		}, message)
-		.transform((v) => new Date(`${v}T12:00:00Z`));
-
-const ukDay = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' });
-/** YYYY-MM-DD of `moment` in the UK, to compare with dates people type. */
-const ukCalendarDate = (moment: Date) => ukDay.format(moment);
+import { formatIsoDate, orList } from '../../format.ts';
+import { STATUSES, type StatusScope } from './status.ts';
+import {
+	dashboardFigures,
+	monthlyCompletions as monthlyCompletionsQuery,
+	activeCourses,
+	approveCompletion,
+	deleteRequirementRoute,
+	insertRequirementRoutes,
+	lastDriftCheck,
+	obligationDrift,
+	peopleStatus,
+	peopleWithOpenAssignment,
+	peopleStatusSql,
+	personAssignments,
+	personCompletions,
+	personStatuses,
+	refreshObligations,
+	requirementCoverage as requirementCoverageQuery,
+	routesOfRequirements,
+	toPersonStatusRow
+} from './queries.ts';
 
 export const requirementSchema = z.object({
 	courseId: uuidField('Choose a course'),
@@ -41,19 +69,47 @@ export const requirementSchema = z.object({
 		.enum(['', ...audiences], { error: 'Choose who it applies to' })
 		.optional()
 		.transform((v) => (v ? v : undefined)),
-	dueWithinDays: z.coerce.number({ error: 'Enter a number of days' }).int('Enter a whole number of days').min(0, 'Enter 0 or more days').max(3650, 'Enter 3650 days or fewer'),
+	dueWithinDays: z.coerce
+		.number({ error: 'Enter a number of days' })
+		.int('Enter a whole number of days')
+		.min(0, 'Enter 0 or more days')
+		.max(3650, 'Enter 3650 days or fewer'),
 	renewalMonths: z
 		.string()
 		.trim()
 		.optional()
 		.transform((v) => (v ? Number(v) : undefined))
-		.pipe(z.number({ error: 'Enter a number of months' }).int('Enter a whole number of months').min(0).max(240, 'Enter 240 months or fewer').optional())
+		.pipe(
+			z
+				.number({ error: 'Enter a number of months' })
+				.int('Enter a whole number of months')
+				.min(0)
+				.max(240, 'Enter 240 months or fewer')
+				.optional()
+		),
+	/** Further courses that meet the requirement (checkboxes: absent, one value or several). */
+	alternativeCourseIds: z
+		.union([z.string(), z.array(z.string())])
+		.optional()
+		.transform((v) => [...new Set((v === undefined ? [] : [v].flat()).filter(Boolean))])
+		.pipe(
+			z
+				.array(z.uuid('Choose the other courses from the list'))
+				.max(20, 'Choose 20 other courses or fewer')
+		),
+	externalNeedsApproval: z
+		.unknown()
+		.optional()
+		.transform((v) => v === 'yes')
 });
+type RequirementInput = z.output<typeof requirementSchema>;
 
 /** The organisations, teams and courses a person may set requirements and filter dashboards by. */
 export async function trackingChoices(db: Db, actor: AuthUser) {
-	const { organisations: orgs, teams: teamRows } = await placementChoices(db, actor);
-	const courseRows = await db.select({ id: courses.id, title: courses.title }).from(courses).where(eq(courses.active, true)).orderBy(asc(courses.title));
+	const [{ organisations: orgs, teams: teamRows }, courseRows] = await Promise.all([
+		placementChoices(db, actor),
+		activeCourses(db)
+	]);
 	return { organisations: orgs, teams: teamRows, courses: courseRows };
 }
 
@@ -69,6 +125,7 @@ export async function listRequirements(db: Db, actor: AuthUser) {
 			audience: requirements.audience,
 			dueWithinDays: requirements.dueWithinDays,
 			renewalMonths: requirements.renewalMonths,
+			externalNeedsApproval: requirements.externalNeedsApproval,
 			validityMonths: courses.validityMonths,
 			createdAt: requirements.createdAt
 		})
@@ -79,52 +136,292 @@ export async function listRequirements(db: Db, actor: AuthUser) {
 		.where(isNull(requirements.retiredAt))
 		.orderBy(asc(courses.title), asc(organisations.name));
 	// Managers see the partnership-wide requirements that apply to their people, and their own.
-	return scope === null ? rows : rows.filter((r) => r.organisationId === null || scope.includes(r.organisationId));
+	const visible =
+		scope === null
+			? rows
+			: rows.filter((r) => r.organisationId === null || scope.includes(r.organisationId));
+	const routes = await routesOfRequirements(
+		db,
+		visible.map((r) => r.id)
+	);
+	return visible.map((r) => {
+		const alternatives = routes.get(r.id) ?? [];
+		return {
+			...r,
+			alternatives,
+			/** "Met by: A, B or C": the requirement's own course first. */
+			metBy: orList([r.courseTitle, ...alternatives.map((a) => a.title)]),
+			/** Whether the actor may change it (remove it, change its routes). */
+			canChange: scope === null || r.organisationId !== null
+		};
+	});
+}
+
+/**
+ * The checks a requirement's settings pass before it is saved or its coverage counted: the actor
+ * may set it for that organisation, the team belongs to it, and every course is active and open
+ * to the audience chosen. Returns the courses, its own first.
+ */
+async function checkRequirementInput(db: Db, actor: AuthUser, input: RequirementInput) {
+	if (!input.organisationId && !actor.isAdmin)
+		throw new ValidationError({ organisationId: 'Choose one of your organisations' });
+	if (input.organisationId) assertCanManageOrganisation(actor, input.organisationId);
+	if (input.teamId) {
+		const [team] = await db.select().from(teams).where(eq(teams.id, input.teamId));
+		if (!team || team.organisationId !== input.organisationId)
+			throw new ValidationError({ teamId: 'Choose a team of the chosen organisation' });
+	}
+	const course = await activeCourse(db, input.courseId);
+	if (input.audience && !course.audiences.includes(input.audience))
+		throw new ValidationError({ audience: 'This course is not open to that audience' });
+	const alternatives = await alternativeCourses(
+		db,
+		course.id,
+		input.alternativeCourseIds,
+		input.audience ?? null,
+		'alternativeCourseIds'
+	);
+	return { course, alternatives };
+}
+
+/** The further courses chosen for a requirement, each active, not its own, open to its audience. */
+async function alternativeCourses(
+	db: Db,
+	ownCourseId: string,
+	courseIds: readonly string[],
+	audience: Audience | null,
+	field: string
+) {
+	if (courseIds.includes(ownCourseId))
+		throw new ValidationError({
+			[field]: 'The requirement’s own course already meets it: choose other courses'
+		});
+	if (!courseIds.length) return [];
+	const rows = await db
+		.select()
+		.from(courses)
+		.where(and(inArray(courses.id, [...courseIds]), eq(courses.active, true)));
+	if (rows.length !== courseIds.length)
+		throw new ValidationError({ [field]: 'Choose the other courses from the list' });
+	const closed = rows.find((c) => audience && !c.audiences.includes(audience));
+	if (closed)
+		throw new ValidationError({
+			[field]: `${closed.title} is not open to the audience this requirement applies to`
+		});
+	return rows;
+}
+
+/**
+ * "Check who this covers", before saving: how many people a requirement with these settings would
+ * apply to today and how many of them have already completed one of its courses.
+ */
+export async function checkRequirementCoverage(
+	db: Db,
+	actor: AuthUser,
+	raw: unknown,
+	now = new Date()
+) {
+	const input = parseInput(requirementSchema, raw);
+	const { course, alternatives } = await checkRequirementInput(db, actor, input);
+	const coverage = await requirementCoverageQuery(
+		db,
+		{
+			organisationId: input.organisationId ?? null,
+			teamId: input.teamId ?? null,
+			audience: input.audience ?? null,
+			courseIds: [course.id, ...alternatives.map((c) => c.id)],
+			renewalMonths: input.renewalMonths ?? course.validityMonths,
+			externalNeedsApproval: input.externalNeedsApproval
+		},
+		now
+	);
+	return {
+		...coverage,
+		metBy: orList([course.title, ...alternatives.map((c) => c.title)])
+	};
 }
 
 export async function createRequirement(db: Db, actor: AuthUser, raw: unknown, now = new Date()) {
 	const input = parseInput(requirementSchema, raw);
-	if (!input.organisationId && !actor.isAdmin) throw new ValidationError({ organisationId: 'Choose one of your organisations' });
-	if (input.organisationId) assertCanManageOrganisation(actor, input.organisationId);
-	if (input.teamId) {
-		const [team] = await db.select().from(teams).where(eq(teams.id, input.teamId));
-		if (!team || team.organisationId !== input.organisationId) throw new ValidationError({ teamId: 'Choose a team of the chosen organisation' });
-	}
-	const [course] = await db.select().from(courses).where(and(eq(courses.id, input.courseId), eq(courses.active, true)));
-	if (!course) throw new ValidationError({ courseId: 'Choose a course from the list' });
-	if (input.audience && !course.audiences.includes(input.audience)) throw new ValidationError({ audience: 'This course is not open to that audience' });
+	const { course, alternatives } = await checkRequirementInput(db, actor, input);
+	const { alternativeCourseIds, ...columns } = input;
 	const created = await db.transaction(async (tx) => {
 		const [row] = await tx
 			.insert(requirements)
-			.values({ ...input, organisationId: input.organisationId ?? null, teamId: input.teamId ?? null, audience: input.audience ?? null, renewalMonths: input.renewalMonths ?? null, startsAt: now, createdBy: actor.id, createdAt: now })
+			.values({
+				...columns,
+				organisationId: input.organisationId ?? null,
+				teamId: input.teamId ?? null,
+				audience: input.audience ?? null,
+				renewalMonths: input.renewalMonths ?? null,
+				startsAt: now,
+				createdBy: actor.id,
+				createdAt: now
+			})
 			.returning({ id: requirements.id });
-		await recordAudit(tx, { actorId: actor.id, action: 'requirement.created', targetType: 'requirement', targetId: row!.id, organisationId: input.organisationId ?? null, details: { ...input, courseTitle: course.title } }, now);
+		await recordAudit(
+			tx,
+			{
+				actorId: actor.id,
+				action: 'requirement.created',
+				targetType: 'requirement',
+				targetId: row!.id,
+				organisationId: input.organisationId ?? null,
+				details: {
+					...input,
+					courseTitle: course.title,
+					alternativeCourseTitles: alternatives.map((c) => c.title)
+				}
+			},
+			now
+		);
+		await insertRequirementRoutes(tx, row!.id, alternativeCourseIds, actor.id, now);
+		await refreshObligations(tx, { courseId: course.id }, now);
 		return row!;
 	});
-	// After commit, so that no request in between caches what is about to change.
-	trackingChanged();
 	return created;
 }
 
-export async function retireRequirement(db: Db, actor: AuthUser, id: string, rawReason: unknown, now = new Date()) {
+export async function retireRequirement(
+	db: Db,
+	actor: AuthUser,
+	id: string,
+	rawReason: unknown,
+	now = new Date()
+) {
 	const { reason } = parseInput(z.object({ reason: reasonField }), { reason: rawReason });
-	const [row] = z.uuid().safeParse(id).success ? await db.select().from(requirements).where(eq(requirements.id, id)) : [];
+	const row = await changeableRequirement(db, actor, id);
+	await db.transaction(async (tx) => {
+		await tx
+			.update(requirements)
+			.set({ retiredAt: now, retiredBy: actor.id })
+			.where(eq(requirements.id, id));
+		await recordAudit(
+			tx,
+			{
+				actorId: actor.id,
+				action: 'requirement.retired',
+				targetType: 'requirement',
+				targetId: id,
+				organisationId: row.organisationId,
+				reason
+			},
+			now
+		);
+		await refreshObligations(tx, { courseId: row.courseId }, now);
+	});
+}
+
+/** A requirement in force that the actor may change: their organisation's, or any for an admin. */
+async function changeableRequirement(db: Db, actor: AuthUser, id: string) {
+	const [row] = z.uuid().safeParse(id).success
+		? await db.select().from(requirements).where(eq(requirements.id, id))
+		: [];
 	if (!row || row.retiredAt) throw new NotFoundError('We could not find that requirement.');
 	if (row.organisationId) assertCanManageOrganisation(actor, row.organisationId);
-	else if (!actor.isAdmin) throw new ForbiddenError('Only partnership admins can change partnership-wide requirements.');
-	await db.transaction(async (tx) => {
-		await tx.update(requirements).set({ retiredAt: now, retiredBy: actor.id }).where(eq(requirements.id, id));
-		await recordAudit(tx, { actorId: actor.id, action: 'requirement.retired', targetType: 'requirement', targetId: id, organisationId: row.organisationId, reason }, now);
+	else if (!actor.isAdmin)
+		throw new ForbiddenError('Only partnership admins can change partnership-wide requirements.');
+	return row;
+}
+
+const addRouteSchema = z.object({
+	requirementId: uuidField('Choose a requirement'),
+	routeCourseId: uuidField('Choose the course that also meets it')
+});
+
+/**
+ * Adds another course that meets a requirement: from now on a completion of it counts for
+ * everyone the requirement covers, including completions made before.
+ */
+export async function addRequirementRoute(db: Db, actor: AuthUser, raw: unknown, now = new Date()) {
+	const input = parseInput(addRouteSchema, raw);
+	const row = await changeableRequirement(db, actor, input.requirementId).catch((e: unknown) => {
+		if (e instanceof NotFoundError)
+			throw new ValidationError({ requirementId: 'Choose a requirement from the list' });
+		throw e;
 	});
-	trackingChanged();
+	const [course] = await alternativeCourses(
+		db,
+		row.courseId,
+		[input.routeCourseId],
+		row.audience,
+		'routeCourseId'
+	);
+	await db.transaction(async (tx) => {
+		const added = await insertRequirementRoutes(tx, row.id, [course!.id], actor.id, now);
+		if (!added.length)
+			throw new ValidationError({
+				routeCourseId: `${course!.title} already meets this requirement`
+			});
+		await recordAudit(
+			tx,
+			{
+				actorId: actor.id,
+				action: 'requirement.route-added',
+				targetType: 'requirement',
+				targetId: row.id,
+				organisationId: row.organisationId,
+				details: { courseId: course!.id, courseTitle: course!.title }
+			},
+			now
+		);
+		await refreshObligations(tx, { courseId: row.courseId }, now);
+	});
+	return { courseTitle: course!.title };
+}
+
+/** Takes a course off a requirement's routes, with a reason: its completions no longer count for it. */
+export async function removeRequirementRoute(
+	db: Db,
+	actor: AuthUser,
+	rawRoute: unknown,
+	rawReason: unknown,
+	now = new Date()
+) {
+	const { route, reason } = parseInput(
+		z.object({
+			route: z
+				.string({ error: 'Choose a course to take off a requirement' })
+				.regex(/^[0-9a-f-]{36}:[0-9a-f-]{36}$/i, 'Choose a course to take off a requirement'),
+			reason: reasonField
+		}),
+		{ route: rawRoute, reason: rawReason }
+	);
+	const [requirementId, courseId] = route.split(':') as [string, string];
+	const row = await changeableRequirement(db, actor, requirementId);
+	await db.transaction(async (tx) => {
+		if (
+			!z.uuid().safeParse(courseId).success ||
+			!(await deleteRequirementRoute(tx, row.id, courseId))
+		)
+			throw new ValidationError({ route: 'Choose a course to take off a requirement' });
+		await recordAudit(
+			tx,
+			{
+				actorId: actor.id,
+				action: 'requirement.route-removed',
+				targetType: 'requirement',
+				targetId: row.id,
+				organisationId: row.organisationId,
+				reason,
+				details: { courseId }
+			},
+			now
+		);
+		await refreshObligations(tx, { courseId: row.courseId }, now);
+	});
 }
 
 /** The dashboard scope for the actor, narrowed by optional filters the actor may use. */
-export function dashboardScope(actor: AuthUser, filter: { organisationId?: string; teamId?: string; courseId?: string }): StatusScope {
+export function dashboardScope(
+	actor: AuthUser,
+	filter: { organisationId?: string; teamId?: string; courseId?: string }
+): StatusScope {
 	const allowed = manageableOrganisationIds(actor);
 	let organisationIds = allowed;
 	if (filter.organisationId) {
-		if (allowed !== null && !allowed.includes(filter.organisationId)) throw new NotFoundError('We could not find that organisation.');
+		if (allowed !== null && !allowed.includes(filter.organisationId))
+			throw new NotFoundError('We could not find that organisation.');
 		organisationIds = [filter.organisationId];
 	}
 	return { organisationIds, teamId: filter.teamId, courseId: filter.courseId };
@@ -134,163 +431,471 @@ export const dashboardFilterSchema = z.object({
 	organisationId: z.uuid().optional().catch(undefined),
 	teamId: z.uuid().optional().catch(undefined),
 	courseId: z.uuid().optional().catch(undefined),
-	status: z.enum([...STATUSES, 'expiring-30', 'expiring-60', 'expiring-90']).optional().catch(undefined),
-	page: z.coerce.number().int().min(1).max(100_000).catch(1)
+	status: z
+		.enum([...STATUSES, 'expiring-30', 'expiring-60', 'expiring-90'])
+		.optional()
+		.catch(undefined),
+	page: z.coerce.number().int().min(1).max(100_000).catch(1),
+	sort: z.enum(['due', 'due-desc']).optional().catch(undefined)
 });
 export type DashboardFilter = z.output<typeof dashboardFilterSchema>;
 export const DASHBOARD_PAGE_SIZE = 50;
 
-export async function managerDashboard(db: Db, actor: AuthUser, filter: DashboardFilter, now?: Date) {
+/** Read from the stored obligations on every request: a change anywhere shows on the next load. */
+export async function managerDashboard(
+	db: Db,
+	actor: AuthUser,
+	filter: DashboardFilter,
+	now = new Date()
+) {
 	const scope = dashboardScope(actor, filter);
-	const compute = async (at: Date) => {
-		const [figures, people] = await Promise.all([
-			dashboardFigures(db, scope, at),
-			peopleStatus(db, scope, at, { status: filter.status, limit: DASHBOARD_PAGE_SIZE, offset: (filter.page - 1) * DASHBOARD_PAGE_SIZE })
-		]);
-		return { figures, people, asOf: at };
-	};
-	// A given time (tests) bypasses the cache; live views share figures for a short while.
-	return now ? compute(now) : cached(`manager:${JSON.stringify(scope)}:${filter.status ?? ''}:${filter.page}`, () => compute(new Date()));
+	const figures = await dashboardFigures(db, scope, now);
+	const people = await peopleStatus(
+		db,
+		scope,
+		now,
+		{
+			status: filter.status,
+			sort: filter.sort,
+			limit: DASHBOARD_PAGE_SIZE,
+			offset: (filter.page - 1) * DASHBOARD_PAGE_SIZE
+		},
+		figures.listSizes[filter.status ?? 'all']
+	);
+	return { figures, people, asOf: now };
 }
 
 /** Completions per month for the last 12 months, per organisation in scope. */
 export async function monthlyCompletions(db: Db, actor: AuthUser, now = new Date()) {
-	const scope = manageableOrganisationIds(actor);
-	const orgFilter = scope === null ? sql`` : scope.length ? sql` and u.organisation_id in (${sql.join(scope.map((id) => sql`${id}::uuid`), sql`, `)})` : sql` and false`;
-	const at = sql`${now.toISOString()}::timestamptz`;
-	const result = await db.execute(sql`
-		with months as (
-			select generate_series(date_trunc('month', ${at} at time zone 'Europe/London') - interval '11 months', date_trunc('month', ${at} at time zone 'Europe/London'), interval '1 month') as month
-		)
-		select to_char(m.month, 'YYYY-MM') as month, count(cm.id)::int as completions
-		from months m
-		left join completions cm on date_trunc('month', cm.completed_at at time zone 'Europe/London') = m.month and cm.voided_at is null
-			and exists (select 1 from users u where u.id = cm.user_id ${orgFilter})
-		group by m.month order by m.month`);
-	return rowsOf<{ month: string; completions: number }>(result).map((r) => ({ month: r.month, completions: Number(r.completions) }));
+	return monthlyCompletionsQuery(db, manageableOrganisationIds(actor), now);
 }
 
 /** Every person-by-course row behind a dashboard with its filters, read in batches (for CSV). */
-export async function* dashboardCsvRows(handle: DatabaseHandle, actor: AuthUser, filter: DashboardFilter, now = new Date()) {
+export async function* dashboardCsvRows(
+	handle: DatabaseHandle,
+	actor: AuthUser,
+	filter: DashboardFilter,
+	now = new Date()
+) {
 	const scope = dashboardScope(actor, filter);
-	for await (const batch of streamQuery<Record<string, unknown>>(handle, peopleStatusSql(scope, now, { status: filter.status }, false), 2000))
+	for await (const batch of streamQuery<Record<string, unknown>>(
+		handle,
+		peopleStatusSql(scope, now, { status: filter.status }, false),
+		2000
+	))
 		yield batch.map(toPersonStatusRow);
 }
 
 /** A person's learning for the drill-down: status per required course, every completion, assignments. */
 export async function personLearning(db: Db, actor: AuthUser, personId: string, now = new Date()) {
 	const person = await getPerson(db, actor, personId);
-	const statusResult = await db.execute(sql`
-		with s as (${statusRows({ organisationIds: null, userId: personId }, now)})
-		select s.course_id, c.title, s.status, s.due_at, s.completed_at, s.expires_at from s join courses c on c.id = s.course_id order by c.title`);
-	const history = await db
-		.select({
-			id: completions.id,
-			courseTitle: courses.title,
-			completedAt: completions.completedAt,
-			source: completions.source,
-			scorePercent: completions.scorePercent,
-			courseVersion: completions.courseVersion,
-			evidence: completions.evidence,
-			voidedAt: completions.voidedAt,
-			voidReason: completions.voidReason,
-			recordedByName: sql<string | null>`(select name from users r where r.id = ${completions.recordedBy})`
-		})
-		.from(completions)
-		.innerJoin(courses, eq(courses.id, completions.courseId))
-		.where(eq(completions.userId, personId))
-		.orderBy(desc(completions.completedAt));
-	const assigned = await db
-		.select({ id: assignments.id, courseTitle: courses.title, dueAt: assignments.dueAt, createdAt: assignments.createdAt })
-		.from(assignments)
-		.innerJoin(courses, eq(courses.id, assignments.courseId))
-		.where(and(eq(assignments.userId, personId), isNull(assignments.withdrawnAt)))
-		.orderBy(asc(assignments.dueAt));
-	const iso = (v: unknown) => (v ? new Date(v as string).toISOString() : null);
+	// The three parts together, once the person is known to be in the actor's scope.
+	const [statuses, history, assigned] = await Promise.all([
+		personStatuses(db, personId, now),
+		personCompletions(db, personId),
+		personAssignments(db, personId)
+	]);
 	return {
 		person,
-		statuses: rowsOf<Record<string, unknown>>(statusResult).map((r) => ({
-			courseId: String(r.course_id),
-			courseTitle: String(r.title),
-			status: r.status as (typeof STATUSES)[number],
-			dueAt: iso(r.due_at),
-			completedAt: iso(r.completed_at),
-			expiresAt: iso(r.expires_at)
-		})),
+		statuses,
 		history,
 		assignments: assigned
 	};
 }
 
-const assignSchema = z.object({ courseId: uuidField('Choose a course'), dueAt: dateField('Enter the due date as a real date, for example 2027-03-31') });
-
-export async function assignCourse(db: Db, actor: AuthUser, personId: string, raw: unknown, now = new Date()) {
-	const person = await getPerson(db, actor, personId);
-	const input = parseInput(assignSchema, raw);
-	const [course] = await db.select().from(courses).where(and(eq(courses.id, input.courseId), eq(courses.active, true)));
+const assignSchema = z.object({
+	courseId: uuidField('Choose a course'),
+	dueAt: parsedDateField
+});
+/** The course a form chose, if it is still offered. */
+async function activeCourse(db: Db, courseId: string) {
+	const [course] = await db
+		.select()
+		.from(courses)
+		.where(and(eq(courses.id, courseId), eq(courses.active, true)));
 	if (!course) throw new ValidationError({ courseId: 'Choose a course from the list' });
-	if (!course.audiences.includes(person.audience)) throw new ValidationError({ courseId: 'This course is not open to this person’s audience' });
-	await db.transaction(async (tx) => {
-		const [row] = await tx.insert(assignments).values({ userId: personId, courseId: course.id, dueAt: input.dueAt, assignedBy: actor.id, createdAt: now }).returning({ id: assignments.id });
-		await recordAudit(tx, { actorId: actor.id, action: 'assignment.created', targetType: 'person', targetId: personId, organisationId: person.organisationId, details: { assignmentId: row!.id, courseTitle: course.title, dueAt: input.dueAt.toISOString() } }, now);
-	});
-	trackingChanged();
+	return course;
 }
 
-export async function withdrawAssignment(db: Db, actor: AuthUser, personId: string, assignmentId: string, rawReason: unknown, now = new Date()) {
+const ASSIGN_DATES = { dueAt: { label: 'Due date' } };
+const formObject = (raw: unknown): Record<string, unknown> =>
+	raw && typeof raw === 'object' ? (raw as Record<string, unknown>) : {};
+
+export async function assignCourse(
+	db: Db,
+	actor: AuthUser,
+	personId: string,
+	raw: unknown,
+	now = new Date()
+) {
+	const person = await getPerson(db, actor, personId);
+	const input = parseInputWithDates(assignSchema, formObject(raw), ASSIGN_DATES);
+	const course = await activeCourse(db, input.courseId);
+	if (!course.audiences.includes(person.audience))
+		throw new ValidationError({ courseId: 'This course is not open to this person’s audience' });
+	await db.transaction(async (tx) => {
+		const [row] = await tx
+			.insert(assignments)
+			.values({
+				userId: personId,
+				courseId: course.id,
+				dueAt: input.dueAt,
+				assignedBy: actor.id,
+				createdAt: now
+			})
+			.returning({ id: assignments.id });
+		await recordAudit(
+			tx,
+			{
+				actorId: actor.id,
+				action: 'assignment.created',
+				targetType: 'person',
+				targetId: personId,
+				organisationId: person.organisationId,
+				details: {
+					assignmentId: row!.id,
+					courseTitle: course.title,
+					dueAt: input.dueAt.toISOString()
+				}
+			},
+			now
+		);
+		await refreshObligations(tx, { userId: personId, courseId: course.id }, now);
+	});
+}
+
+const bulkAssignSchema = assignSchema.extend({
+	who: z.enum(['ticked', 'everyone'], { error: 'Choose who to assign the course to' }),
+	personId: z
+		.union([z.string(), z.array(z.string())])
+		.optional()
+		.transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]))
+});
+
+export interface BulkAssignResult {
+	courseTitle: string;
+	assigned: number;
+	alreadyAssigned: number;
+	/** The course is not open to their audience. */
+	notOpen: number;
+	/** Deactivated accounts get no new training. */
+	notActive: number;
+}
+
+/**
+ * Assigns one course, due on one date, to the people ticked on the people list or to everyone
+ * matching its filter, within the actor's organisations (the people service refuses others).
+ * People who already have it assigned are counted, not assigned twice. One audit entry per
+ * assignment, all in one transaction.
+ */
+export async function bulkAssignCourse(
+	db: Db,
+	actor: AuthUser,
+	raw: unknown,
+	filter: PeopleFilter,
+	now = new Date()
+): Promise<BulkAssignResult> {
+	const form = formObject(raw);
+	// Every problem at once: nobody chosen as well as the course's and the date's.
+	const nobody: Record<string, string> =
+		form.who === 'ticked' && !form.personId
+			? { who: 'Tick at least one person, or choose everyone matching the filters' }
+			: {};
+	let input: z.output<typeof bulkAssignSchema>;
+	try {
+		input = parseInputWithDates(bulkAssignSchema, form, ASSIGN_DATES);
+	} catch (e) {
+		if (e instanceof ValidationError) throw new ValidationError({ ...nobody, ...e.fieldErrors });
+		throw e;
+	}
+	if (Object.keys(nobody).length) throw new ValidationError(nobody);
+	const course = await activeCourse(db, input.courseId);
+	const people = await selectedPeople(
+		db,
+		actor,
+		input.who === 'ticked' ? { ids: input.personId } : { filter }
+	);
+	const active = people.filter((p) => p.status === 'active');
+	const open = active.filter((p) => course.audiences.includes(p.audience));
+	const already = await peopleWithOpenAssignment(
+		db,
+		course.id,
+		open.map((p) => p.id)
+	);
+	const toAssign = open.filter((p) => !already.has(p.id));
+	if (toAssign.length)
+		await db.transaction(async (tx) => {
+			const rows: { id: string; userId: string }[] = [];
+			for (let i = 0; i < toAssign.length; i += 1000)
+				rows.push(
+					...(await tx
+						.insert(assignments)
+						.values(
+							toAssign.slice(i, i + 1000).map((p) => ({
+								userId: p.id,
+								courseId: course.id,
+								dueAt: input.dueAt,
+								assignedBy: actor.id,
+								createdAt: now
+							}))
+						)
+						.returning({ id: assignments.id, userId: assignments.userId }))
+				);
+			const organisationOf = new Map(toAssign.map((p) => [p.id, p.organisationId]));
+			await recordAudits(
+				tx,
+				rows.map((row) => ({
+					actorId: actor.id,
+					action: 'assignment.created',
+					targetType: 'person',
+					targetId: row.userId,
+					organisationId: organisationOf.get(row.userId) ?? null,
+					details: {
+						assignmentId: row.id,
+						courseTitle: course.title,
+						dueAt: input.dueAt.toISOString(),
+						bulk: true
+					}
+				})),
+				now
+			);
+			await refreshObligations(tx, { courseId: course.id }, now);
+		});
+	return {
+		courseTitle: course.title,
+		assigned: toAssign.length,
+		alreadyAssigned: already.size,
+		notOpen: active.length - open.length,
+		notActive: people.length - active.length
+	};
+}
+
+export async function withdrawAssignment(
+	db: Db,
+	actor: AuthUser,
+	personId: string,
+	assignmentId: string,
+	rawReason: unknown,
+	now = new Date()
+) {
 	const person = await getPerson(db, actor, personId);
 	const { reason } = parseInput(z.object({ reason: reasonField }), { reason: rawReason });
-	const [row] = z.uuid().safeParse(assignmentId).success ? await db.select().from(assignments).where(and(eq(assignments.id, assignmentId), eq(assignments.userId, personId))) : [];
+	const [row] = z.uuid().safeParse(assignmentId).success
+		? await db
+				.select()
+				.from(assignments)
+				.where(and(eq(assignments.id, assignmentId), eq(assignments.userId, personId)))
+		: [];
 	if (!row || row.withdrawnAt) throw new NotFoundError('We could not find that assignment.');
 	await db.transaction(async (tx) => {
-		await tx.update(assignments).set({ withdrawnAt: now, withdrawnBy: actor.id }).where(eq(assignments.id, assignmentId));
-		await recordAudit(tx, { actorId: actor.id, action: 'assignment.withdrawn', targetType: 'person', targetId: personId, organisationId: person.organisationId, reason, details: { assignmentId } }, now);
+		await tx
+			.update(assignments)
+			.set({ withdrawnAt: now, withdrawnBy: actor.id })
+			.where(eq(assignments.id, assignmentId));
+		await recordAudit(
+			tx,
+			{
+				actorId: actor.id,
+				action: 'assignment.withdrawn',
+				targetType: 'person',
+				targetId: personId,
+				organisationId: person.organisationId,
+				reason,
+				details: { assignmentId }
+			},
+			now
+		);
+		await refreshObligations(tx, { userId: personId, courseId: row.courseId }, now);
 	});
-	trackingChanged();
 }
 
 const externalSchema = z.object({
 	courseId: uuidField('Choose a course'),
-	completedAt: dateField('Enter the date it was completed, for example 2026-05-14'),
-	evidence: z.string({ error: 'Describe the evidence' }).trim().min(5, 'Describe the evidence, for example the session, trainer or certificate seen').max(MAX_LONG_TEXT, `Enter ${MAX_LONG_TEXT} characters or fewer`)
+	completedAt: parsedDateField,
+	evidence: z
+		.string({ error: 'Describe the evidence' })
+		.trim()
+		.min(5, 'Describe the evidence, for example the session, trainer or certificate seen')
+		.max(MAX_LONG_TEXT, `Enter ${MAX_LONG_TEXT} characters or fewer`)
 });
 
 /**
  * Records a completion from outside the platform (a face-to-face session, another provider). It
  * counts like any other completion and runs the same completion hooks (certificates included).
  */
-export async function recordExternalCompletion(db: Db, actor: AuthUser, personId: string, raw: unknown, now = new Date()) {
+export async function recordExternalCompletion(
+	db: Db,
+	actor: AuthUser,
+	personId: string,
+	raw: unknown,
+	now = new Date()
+) {
 	const person = await getPerson(db, actor, personId);
 	// Nobody but an admin vouches for their own training.
-	if (personId === actor.id && !actor.isAdmin) throw new ForbiddenError('Ask another manager or an admin to record your own training.');
-	const input = parseInput(externalSchema, raw);
+	if (personId === actor.id && !actor.isAdmin)
+		throw new ForbiddenError('Ask another manager or an admin to record your own training.');
+	const input = parseInputWithDates(externalSchema, formObject(raw), {
+		completedAt: { label: 'Date completed' }
+	});
 	// A date, not a moment: today (in UK time) is allowed at any hour; the stored time is never later than now.
-	if (input.completedAt.toISOString().slice(0, 10) > ukCalendarDate(now)) throw new ValidationError({ completedAt: 'The date cannot be in the future' });
+	if (input.completedAt.toISOString().slice(0, 10) > formatIsoDate(now))
+		throw new ValidationError({
+			[dateKey('completedAt')]: 'Date completed must be today or in the past'
+		});
 	input.completedAt = new Date(Math.min(input.completedAt.getTime(), now.getTime()));
-	const [course] = await db.select().from(courses).where(and(eq(courses.id, input.courseId), eq(courses.active, true)));
-	if (!course) throw new ValidationError({ courseId: 'Choose a course from the list' });
-	if (!course.audiences.includes(person.audience)) throw new ValidationError({ courseId: 'This course is not open to this person’s audience' });
+	const course = await activeCourse(db, input.courseId);
+	if (!course.audiences.includes(person.audience))
+		throw new ValidationError({ courseId: 'This course is not open to this person’s audience' });
 	await db.transaction(async (tx) => {
 		const [completion] = await tx
 			.insert(completions)
-			.values({ userId: personId, courseId: course.id, courseVersion: course.version, completedAt: input.completedAt, source: 'external', evidence: input.evidence, recordedBy: actor.id, createdAt: now })
+			.values({
+				userId: personId,
+				courseId: course.id,
+				courseVersion: course.version,
+				completedAt: input.completedAt,
+				source: 'external',
+				evidence: input.evidence,
+				recordedBy: actor.id,
+				// A partnership admin vouches for what they record; a manager's record waits for one.
+				...(actor.isAdmin ? { approvedAt: now, approvedBy: actor.id } : {}),
+				createdAt: now
+			})
 			.returning();
-		await recordAudit(tx, { actorId: actor.id, action: 'completion.recorded-external', targetType: 'person', targetId: personId, organisationId: person.organisationId, details: { completionId: completion!.id, courseTitle: course.title, completedAt: input.completedAt.toISOString(), evidence: input.evidence } }, now);
+		await recordAudit(
+			tx,
+			{
+				actorId: actor.id,
+				action: 'completion.recorded-external',
+				targetType: 'person',
+				targetId: personId,
+				organisationId: person.organisationId,
+				details: {
+					completionId: completion!.id,
+					courseTitle: course.title,
+					completedAt: input.completedAt.toISOString(),
+					evidence: input.evidence
+				}
+			},
+			now
+		);
 		await runCompletionHooks(tx, completion!);
 	});
-	trackingChanged();
+}
+
+/**
+ * Partnership admins only: approves training recorded from elsewhere as equivalent to its course,
+ * so it also counts for requirements that ask for approval. Who and when are kept on the record.
+ */
+export async function approveExternalCompletion(
+	db: Db,
+	actor: AuthUser,
+	personId: string,
+	completionId: string,
+	now = new Date()
+) {
+	assertAdmin(actor);
+	const person = await getPerson(db, actor, personId);
+	const [row] = z.uuid().safeParse(completionId).success
+		? await db
+				.select()
+				.from(completions)
+				.where(and(eq(completions.id, completionId), eq(completions.userId, personId)))
+		: [];
+	if (!row || row.voidedAt || row.source !== 'external')
+		throw new NotFoundError('We could not find that training record.');
+	await db.transaction(async (tx) => {
+		if (!(await approveCompletion(tx, row.id, actor.id, now)))
+			throw new ConflictError('This training record has already been approved.');
+		await recordAudit(
+			tx,
+			{
+				actorId: actor.id,
+				action: 'completion.approved-external',
+				targetType: 'person',
+				targetId: personId,
+				organisationId: person.organisationId,
+				details: { completionId: row.id, completedAt: row.completedAt.toISOString() }
+			},
+			now
+		);
+		await refreshObligations(tx, { userId: personId, metByCourseId: row.courseId }, now);
+	});
 }
 
 /** Corrects a wrong completion by voiding it, with a reason; the record stays in the history. */
-export async function voidCompletion(db: Db, actor: AuthUser, personId: string, completionId: string, rawReason: unknown, now = new Date()) {
+export async function voidCompletion(
+	db: Db,
+	actor: AuthUser,
+	personId: string,
+	completionId: string,
+	rawReason: unknown,
+	now = new Date()
+) {
 	const person = await getPerson(db, actor, personId);
 	const { reason } = parseInput(z.object({ reason: reasonField }), { reason: rawReason });
-	const [row] = z.uuid().safeParse(completionId).success ? await db.select().from(completions).where(and(eq(completions.id, completionId), eq(completions.userId, personId))) : [];
+	const [row] = z.uuid().safeParse(completionId).success
+		? await db
+				.select()
+				.from(completions)
+				.where(and(eq(completions.id, completionId), eq(completions.userId, personId)))
+		: [];
 	if (!row || row.voidedAt) throw new NotFoundError('We could not find that completion.');
 	await db.transaction(async (tx) => {
-		await tx.update(completions).set({ voidedAt: now, voidedBy: actor.id, voidReason: reason }).where(eq(completions.id, completionId));
-		await recordAudit(tx, { actorId: actor.id, action: 'completion.corrected', targetType: 'person', targetId: personId, organisationId: person.organisationId, reason, details: { completionId, completedAt: row.completedAt.toISOString(), source: row.source } }, now);
+		await tx
+			.update(completions)
+			.set({ voidedAt: now, voidedBy: actor.id, voidReason: reason })
+			.where(eq(completions.id, completionId));
+		await recordAudit(
+			tx,
+			{
+				actorId: actor.id,
+				action: 'completion.corrected',
+				targetType: 'person',
+				targetId: personId,
+				organisationId: person.organisationId,
+				reason,
+				details: { completionId, completedAt: row.completedAt.toISOString(), source: row.source }
+			},
+			now
+		);
+		await refreshObligations(tx, { userId: personId, metByCourseId: row.courseId }, now);
 	});
-	trackingChanged();
 }
 
+/**
+ * Admins only: recomputes every obligation from requirements, assignments and completions and
+ * reports any difference from the stored rows (there should be none). Read-only; audited.
+ */
+export async function runDriftCheck(db: Db, actor: AuthUser, now = new Date()) {
+	assertAdmin(actor);
+	const started = performance.now();
+	const report = await obligationDrift(db);
+	const ms = Math.round(performance.now() - started);
+	await recordAudit(
+		db,
+		{
+			actorId: actor.id,
+			action: 'tracking.drift-checked',
+			targetType: 'obligations',
+			targetId: null,
+			organisationId: null,
+			details: {
+				checked: report.checked,
+				drift: report.drift,
+				missing: report.missing,
+				extra: report.extra,
+				different: report.different,
+				ms
+			}
+		},
+		now
+	);
+	return { ...report, ms, at: now };
+}
+
+/** What the drift check page shows before a run: when it last ran and what it found. */
+export async function driftCheckPage(db: Db, actor: AuthUser) {
+	assertAdmin(actor);
+	return { last: await lastDriftCheck(db) };
+}

@@ -16,5 +16,9 @@ export const GET: RequestHandler = async ({ locals }) => {
 			m.behind
 		]);
 	}
-	return csvResponse(`partnership-training-${new Date().toISOString().slice(0, 10)}.csv`, ['Organisation', 'Course', 'Required', 'Trained', 'Trained %', 'Overdue or expired'], rows());
+	return csvResponse(
+		`partnership-training-${new Date().toISOString().slice(0, 10)}.csv`,
+		['Organisation', 'Course', 'Required', 'Trained', 'Trained %', 'Overdue or expired'],
+		rows()
+	);
 };
