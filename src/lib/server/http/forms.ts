@@ -2,6 +2,8 @@ import { error, fail, type ActionFailure } from '@sveltejs/kit';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
 import { ThrottledError } from '../auth/service.ts';
 import { formToObject } from '../validation.ts';
+import { BodyTooLargeError, limitedRequest } from './body.ts';
+import { hasUnstorableText } from './boundary.ts';
 
 export interface FormFailure {
 	errors: Record<string, string>;
@@ -9,18 +11,32 @@ export interface FormFailure {
 	message?: string;
 }
 
-/** Largest form body we read; anything bigger is refused before parsing. */
-export const MAX_FORM_BYTES = 2 * 1024 * 1024;
+/** Largest form body we read (forms with a file field pass their own, larger, limit). */
+export const MAX_FORM_BYTES = 1024 * 1024;
 
-/** Reads a form body, refusing huge or malformed ones with a 4xx instead of failing later. */
-export async function readForm(request: Request): Promise<FormData> {
-	const length = Number(request.headers.get('content-length') ?? 0);
-	if (length > MAX_FORM_BYTES) error(413, 'What you sent is too large.');
+/**
+ * Reads a form body within a limit counted on the stream (a chunked body has no Content-Length),
+ * refusing huge or malformed ones with a 4xx instead of failing later.
+ */
+export async function readForm(request: Request, limitBytes = MAX_FORM_BYTES): Promise<FormData> {
+	let limited: Request;
 	try {
-		return await request.formData();
+		limited = await limitedRequest(request, limitBytes);
+	} catch (e) {
+		if (e instanceof BodyTooLargeError) error(413, 'What you sent is too large.');
+		error(400, 'We could not read what you sent. Please try again.');
+	}
+	let form: FormData;
+	try {
+		form = await limited.formData();
 	} catch {
 		error(400, 'We could not read what you sent. Please try again.');
 	}
+	// PostgreSQL cannot store a NUL (nor half a surrogate pair): no field of ours may hold one.
+	for (const [key, value] of form.entries())
+		if (hasUnstorableText(key) || (typeof value === 'string' && hasUnstorableText(value)))
+			error(400, 'What you sent contains characters we cannot accept.');
+	return form;
 }
 
 /** Values to echo back into the form after a failure (never passwords). */
@@ -40,12 +56,14 @@ export function failFromError(
 	setHeaders?: (headers: Record<string, string>) => void
 ): ActionFailure<FormFailure> {
 	const values = safeValues(form);
-	if (e instanceof ValidationError) return fail(400, { errors: e.fieldErrors, values, message: e.message });
+	if (e instanceof ValidationError)
+		return fail(400, { errors: e.fieldErrors, values, message: e.message });
 	if (e instanceof ThrottledError) {
 		setHeaders?.({ 'Retry-After': String(e.retryAfterSeconds) });
 		return fail(429, { errors: { form: e.message }, values, message: e.message });
 	}
-	if (e instanceof ConflictError) return fail(409, { errors: { form: e.message }, values, message: e.message });
+	if (e instanceof ConflictError)
+		return fail(409, { errors: { form: e.message }, values, message: e.message });
 	if (e instanceof ForbiddenError) error(403, e.message);
 	if (e instanceof NotFoundError) error(404, e.message);
 	throw e;
