@@ -1,12 +1,15 @@
-import { config } from './config.ts';
+import { config, productionProblems } from './config.ts';
 import { openDatabase, type DatabaseHandle } from './db/client.ts';
+import { alwaysAvailable, isConnectionError, type Availability } from './db/availability.ts';
 import type { Db } from './db/types.ts';
-import { migrate } from './db/migrate.ts';
-import { readPartnershipFile } from './partnership/seed-file.ts';
+import { latestMigrationTag, migrate } from './db/migrate.ts';
+import { fingerprintOf, whenChanged } from './db/fingerprint.ts';
+import { partnershipFileText, readPartnershipFile } from './partnership/seed-file.ts';
 import { seedPartnership } from './partnership/service.ts';
 import { announceSetupIfNeeded } from './auth/service.ts';
 import { logger } from './logger.ts';
 import { startCapabilities, stopCapabilities } from './capabilities.ts';
+import { timed, type StartupSteps } from './startup-steps.ts';
 
 /**
  * The process-wide database handle. Everything per-request lives in Postgres, so any number of
@@ -28,20 +31,33 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Opens the database, migrates under an advisory lock, seeds the partnership and announces setup. */
 export async function startApp(): Promise<void> {
 	if (handle) return;
-	if (config.production && !config.origin)
-		throw new Error('Set ORIGIN to the public address of the platform (for example https://learning.example.org): links in emails and certificates are built from it.');
+	const problems = productionProblems();
+	if (problems.length) throw new Error(`Not starting in production:\n- ${problems.join('\n- ')}`);
 	const started = performance.now();
 	const retryUntil = Date.now() + Number(process.env.DATABASE_STARTUP_WAIT_SECONDS ?? 60) * 1000;
+	const steps: StartupSteps = {};
 	for (let attempt = 1; ; attempt++) {
 		try {
-			handle = await openDatabase(config);
-			const applied = await migrate(handle.db, config.migrationsDir);
+			handle = await timed(steps, 'open', () => openDatabase(config));
+			const db = handle.db;
+			const applied = await timed(steps, 'migrate', () => migrate(db, config.migrationsDir));
 			if (applied.length) logger.info('database migrated', { applied });
-			await seedPartnership(handle.db, readPartnershipFile(config.contentDir));
-			await startCapabilities(handle);
+			// Seeded again only when partnership.yaml (or the schema) changed since the last start.
+			const text = partnershipFileText(config.contentDir);
+			const fingerprint = fingerprintOf({
+				'partnership.yaml': text,
+				schema: latestMigrationTag(config.migrationsDir)
+			});
+			await timed(steps, 'seed', () =>
+				whenChanged(db, 'partnership', fingerprint, () =>
+					seedPartnership(db, readPartnershipFile(config.contentDir, text))
+				)
+			);
+			await startCapabilities(handle, steps);
 			break;
 		} catch (error) {
-			const retry = handle?.driver === 'postgres' && isConnectionError(error) && Date.now() < retryUntil;
+			const retry =
+				handle?.driver === 'postgres' && isConnectionError(error) && Date.now() < retryUntil;
 			await handle?.close().catch(() => {});
 			handle = undefined;
 			if (!retry) throw error;
@@ -50,8 +66,16 @@ export async function startApp(): Promise<void> {
 		}
 	}
 	const origin = config.origin ?? `http://localhost:${process.env.PORT ?? 3000}`;
-	await announceSetupIfNeeded(handle.db, origin);
-	logger.info('ready', { driver: handle.driver, startupMs: Math.round(performance.now() - started) });
+	const db = handle.db;
+	await timed(steps, 'announceSetup', () => announceSetupIfNeeded(db, origin));
+	// sinceProcessStartMs includes loading the code before start-up began.
+	logger.info('ready', {
+		driver: handle.driver,
+		startupMs: Math.round(performance.now() - started),
+		sinceProcessStartMs: Math.round(performance.now()),
+		steps,
+		rssMb: Math.round(process.memoryUsage.rss() / 2 ** 20)
+	});
 }
 
 export async function stopApp(): Promise<void> {
@@ -60,27 +84,9 @@ export async function stopApp(): Promise<void> {
 	handle = undefined;
 }
 
-const CONNECTION_CODES = new Set([
-	'ECONNREFUSED',
-	'ECONNRESET',
-	'ETIMEDOUT',
-	'EPIPE',
-	'ENOTFOUND',
-	'CONNECT_TIMEOUT',
-	'CONNECTION_CLOSED',
-	'CONNECTION_ENDED',
-	'CONNECTION_DESTROYED',
-	'57P01', // admin shutdown
-	'57P02',
-	'57P03' // cannot connect now (starting up)
-]);
+export { isConnectionError };
 
-/** True when the error (or anything it wraps) means the database cannot be reached. */
-export function isConnectionError(error: unknown): boolean {
-	for (let e: unknown = error, depth = 0; e && depth < 6; depth++) {
-		const code = (e as { code?: unknown }).code;
-		if (typeof code === 'string' && (CONNECTION_CODES.has(code) || code.startsWith('08'))) return true;
-		e = (e as { cause?: unknown }).cause;
-	}
-	return false;
+/** The breaker that answers 503 at once while the database is unreachable (see db/availability.ts). */
+export function availability(): Availability {
+	return handle?.availability ?? alwaysAvailable;
 }

@@ -29,4 +29,31 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 	};
 }
 
+/**
+ * What a production start (NODE_ENV=production) must have, so that it cannot go wrong silently:
+ * the public address (links in emails and QR codes), a PostgreSQL database unless the embedded one
+ * is chosen on purpose, and the secret that encrypts the certificate signing key.
+ */
+export function productionProblems(env: NodeJS.ProcessEnv = process.env): string[] {
+	if (env.NODE_ENV !== 'production') return [];
+	const problems: string[] = [];
+	if (!env.ORIGIN?.trim())
+		problems.push(
+			'Set ORIGIN to the public address of the platform (for example https://learning.example.org): links in emails and certificate QR codes are built from it.'
+		);
+	if (!env.DATABASE_URL?.trim() && env.EMBEDDED_DATABASE?.trim().toLowerCase() !== 'true')
+		problems.push(
+			'Set DATABASE_URL to your PostgreSQL database, or EMBEDDED_DATABASE=true to run on the embedded single-process database on purpose.'
+		);
+	if (!env.CERTIFICATE_KEY_SECRET?.trim())
+		problems.push(
+			'Set CERTIFICATE_KEY_SECRET to a long random secret: in production the certificate signing key is never stored unencrypted.'
+		);
+	if (Boolean(env.SAML_SP_PRIVATE_KEY?.trim()) !== Boolean(env.SAML_SP_CERTIFICATE?.trim()))
+		problems.push(
+			'Set both SAML_SP_PRIVATE_KEY and SAML_SP_CERTIFICATE, or neither: SAML requests are signed only with the pair.'
+		);
+	return problems;
+}
+
 export const config = readConfig();
