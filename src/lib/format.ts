@@ -7,7 +7,20 @@ const dateTime = new Intl.DateTimeFormat('en-GB', {
 	hour: '2-digit',
 	minute: '2-digit'
 });
-const date = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', day: 'numeric', month: 'long', year: 'numeric' });
+const date = new Intl.DateTimeFormat('en-GB', {
+	timeZone: 'Europe/London',
+	day: 'numeric',
+	month: 'long',
+	year: 'numeric'
+});
+
+/** en-CA writes dates as YYYY-MM-DD: the UK calendar date, for CSV files and comparisons. */
+const isoDate = new Intl.DateTimeFormat('en-CA', {
+	timeZone: 'Europe/London',
+	year: 'numeric',
+	month: '2-digit',
+	day: '2-digit'
+});
 
 /** Intl formatting with a time zone is slow and pages repeat the same dates: remember recent ones. */
 function remembered(format: Intl.DateTimeFormat) {
@@ -26,3 +39,17 @@ function remembered(format: Intl.DateTimeFormat) {
 
 export const formatDateTime = remembered(dateTime);
 export const formatDate = remembered(date);
+/** The UK calendar date as YYYY-MM-DD (a UTC slice would put 00:30 in summer on the day before). */
+export const formatIsoDate = remembered(isoDate);
+
+/** "A", "A or B", "A, B or C": the courses that meet one requirement. */
+export function orList(items: readonly string[]): string {
+	return items.length <= 1
+		? (items[0] ?? '')
+		: `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
+}
+
+/** A count with its noun: "1 entry", "2 entries", "1,234 people". */
+export function pluralCount(count: number, one: string, many: string): string {
+	return `${count.toLocaleString('en-GB')} ${count === 1 ? one : many}`;
+}

@@ -19,8 +19,11 @@ export default async function setup(project: TestProject) {
 		await template.drop();
 		// Anything a crashed test file of this run left behind.
 		await adminSql(async (sql) => {
-			const left = await sql<{ datname: string }[]>`select datname from pg_database where datname like ${`sl_test_${runId}_%`}`;
-			for (const { datname } of left) await sql.unsafe(`drop database if exists ${datname} with (force)`);
+			const left = await sql<
+				{ datname: string }[]
+			>`select datname from pg_database where datname like ${`sl_test_${runId}_%`}`;
+			for (const { datname } of left)
+				await sql.unsafe(`drop database if exists ${datname} with (force)`);
 		});
 	};
 }

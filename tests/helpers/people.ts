@@ -1,12 +1,24 @@
 import { eq } from 'drizzle-orm';
 import type { Db } from '../../src/lib/server/db/types.ts';
-import { managerOrganisations, organisations, teams, users, type Audience } from '../../src/lib/server/db/schema.ts';
+import {
+	completions,
+	managerOrganisations,
+	organisations,
+	teams,
+	users,
+	type Audience
+} from '../../src/lib/server/db/schema.ts';
 import { hashPassword } from '../../src/lib/server/auth/password.ts';
+import { refreshObligations } from '../../src/lib/server/tracking/queries.ts';
+import { runCompletionHooks } from '../../src/lib/server/courses/completion.ts';
 import type { AuthUser } from '../../src/lib/server/auth/sessions.ts';
 
 /** Test data made through the database layer, shared by Vitest and Playwright set-up. */
 export async function orgId(db: Db, key: string): Promise<string> {
-	const [row] = await db.select({ id: organisations.id }).from(organisations).where(eq(organisations.key, key));
+	const [row] = await db
+		.select({ id: organisations.id })
+		.from(organisations)
+		.where(eq(organisations.key, key));
 	if (!row) throw new Error(`no organisation ${key}`);
 	return row.id;
 }
@@ -46,10 +58,17 @@ export async function makePerson(
 			email: opts.email.toLowerCase(),
 			name: opts.name ?? opts.email.split('@')[0]!,
 			organisationId,
-			teamId: opts.team ? await teamId(db, opts.organisationKey ?? 'west-yorkshire-police', opts.team) : null,
+			teamId: opts.team
+				? await teamId(db, opts.organisationKey ?? 'west-yorkshire-police', opts.team)
+				: null,
 			audience: opts.audience ?? 'frontline',
 			isAdmin: opts.isAdmin ?? false,
-			passwordHash: opts.password === false ? null : typeof opts.password === 'string' ? opts.password : await hashed
+			passwordHash:
+				opts.password === false
+					? null
+					: typeof opts.password === 'string'
+						? opts.password
+						: await hashed
 		})
 		.returning();
 	const managed: string[] = [];
@@ -58,6 +77,8 @@ export async function makePerson(
 		await db.insert(managerOrganisations).values({ userId: row!.id, organisationId: id });
 		managed.push(id);
 	}
+	// As every path that adds a person does: their obligations, stored at once.
+	await refreshObligations(db, { userId: row!.id });
 	return {
 		id: row!.id,
 		name: row!.name,
@@ -68,4 +89,14 @@ export async function makePerson(
 		isAdmin: row!.isAdmin,
 		managedOrganisationIds: managed
 	};
+}
+
+/** A completion of an online course, written as a passed assessment would be, with its hooks. */
+export async function completeCourse(db: Db, userId: string, courseId: string, when: Date) {
+	const [row] = await db
+		.insert(completions)
+		.values({ userId, courseId, courseVersion: '1.0.0', completedAt: when, source: 'native' })
+		.returning();
+	await runCompletionHooks(db, row!);
+	return row!;
 }

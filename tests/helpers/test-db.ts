@@ -41,9 +41,13 @@ export async function migrateAndSeed(handle: DatabaseHandle): Promise<void> {
 }
 
 /** A new, migrated and seeded Postgres database (empty of people); dropped by `close()`. */
-export async function createPostgresDatabase(template?: string): Promise<{ url: string; name: string; drop: () => Promise<void> }> {
+export async function createPostgresDatabase(
+	template?: string
+): Promise<{ url: string; name: string; drop: () => Promise<void> }> {
 	const name = uniqueName('sl_test');
-	await adminSql((sql) => sql.unsafe(`create database ${name}${template ? ` template ${template}` : ''}`));
+	await adminSql((sql) =>
+		sql.unsafe(`create database ${name}${template ? ` template ${template}` : ''}`)
+	);
 	const url = withDatabase(serverUrl!, name);
 	if (!template) {
 		const handle = await openDatabase({ databaseUrl: url, dataDir: '' });
@@ -53,7 +57,10 @@ export async function createPostgresDatabase(template?: string): Promise<{ url: 
 	return {
 		url,
 		name,
-		drop: () => adminSql((sql) => sql.unsafe(`drop database if exists ${name} with (force)`)).then(() => undefined)
+		drop: () =>
+			adminSql((sql) => sql.unsafe(`drop database if exists ${name} with (force)`)).then(
+				() => undefined
+			)
 	};
 }
 

@@ -8,10 +8,23 @@ import type { Db } from '../../src/lib/server/db/types.ts';
 import { courseCatalogue } from '../../src/lib/server/courses/content.ts';
 import { registerCourses } from '../../src/lib/server/courses/register.ts';
 import { lessonsFor } from '../../src/lib/server/courses/content-schema.ts';
-import { myLearning, openLesson, startAttempt, submitAttempt } from '../../src/lib/server/courses/service.ts';
+import { myLearning, completeLesson } from '../../src/lib/server/courses/service.ts';
+import { startAttempt, submitAttempt } from '../../src/lib/server/assessment/service.ts';
 import { runCompletionHooks } from '../../src/lib/server/courses/completion.ts';
-import { assessmentAttempts, auditLog, certificates, completions, courses, signingKeys } from '../../src/lib/server/db/schema.ts';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../src/lib/server/errors.ts';
+import {
+	assessmentAttempts,
+	auditLog,
+	certificates,
+	completions,
+	courses,
+	signingKeys
+} from '../../src/lib/server/db/schema.ts';
+import {
+	ConflictError,
+	ForbiddenError,
+	NotFoundError,
+	ValidationError
+} from '../../src/lib/server/errors.ts';
 import {
 	MISS_RULE,
 	VerificationThrottledError,
@@ -26,8 +39,20 @@ import {
 	verifyCode,
 	verifyCredentialFile
 } from '../../src/lib/server/certificates/service.ts';
-import { SigningKeyError, ensureSigningKey, forgetUnlockedKeys, keyIdFor, publishedKey, publishedKeys } from '../../src/lib/server/certificates/keys.ts';
-import { addProof, buildCredential, certificatePayload, certificateSignatureHolds } from '../../src/lib/server/certificates/credential.ts';
+import {
+	SigningKeyError,
+	ensureSigningKey,
+	forgetUnlockedKeys,
+	keyIdFor,
+	publishedKey,
+	publishedKeys
+} from '../../src/lib/server/certificates/keys.ts';
+import {
+	addProof,
+	buildCredential,
+	certificatePayload,
+	certificateSignatureHolds
+} from '../../src/lib/server/certificates/credential.ts';
 import { PDF_INFO_KEYS } from '../../src/lib/server/certificates/pdf.ts';
 import { pdfProperties, pdfQrCode, pdfText } from '../e2e/certificates/pdf-reading.ts';
 
@@ -36,7 +61,11 @@ const catalogue = courseCatalogue();
 const SLUG = 'early-asb-intervention';
 const course = catalogue.get(SLUG)!;
 const ORIGIN = 'https://learning.example.org';
-const errorOf = async (work: Promise<unknown>) => work.then(() => undefined, (e: unknown) => e);
+const errorOf = async (work: Promise<unknown>) =>
+	work.then(
+		() => undefined,
+		(e: unknown) => e
+	);
 let ipCounter = 0;
 /** Each test checks from its own address, so rate limits of one never touch another. */
 const freshIp = () => `192.0.2.${++ipCounter}`;
@@ -50,12 +79,24 @@ afterAll(async () => t?.close());
 
 /** Completes the course the way a learner does: every lesson, then a passing assessment. */
 async function completeByAssessment(learner: AuthUser, now = new Date()) {
-	for (const lesson of lessonsFor(course, learner.audience)) await openLesson(t.db, learner, SLUG, lesson.slug, now);
+	for (const lesson of lessonsFor(course, learner.audience))
+		await completeLesson(t.db, learner, SLUG, lesson.slug, now);
 	const { attemptId } = await startAttempt(t.db, learner, SLUG, undefined, now);
-	const [row] = await t.db.select().from(assessmentAttempts).where(eq(assessmentAttempts.id, attemptId));
-	const form = Object.fromEntries(row!.questions.map((d) => [`q-${d.questionId}`, String(d.optionOrder.indexOf(course.questions.get(d.questionId)!.answer))]));
+	const [row] = await t.db
+		.select()
+		.from(assessmentAttempts)
+		.where(eq(assessmentAttempts.id, attemptId));
+	const form = Object.fromEntries(
+		row!.questions.map((d) => [
+			`q-${d.questionId}`,
+			String(d.optionOrder.indexOf(course.questions.get(d.questionId)!.answer))
+		])
+	);
 	await submitAttempt(t.db, learner, SLUG, attemptId, form, now);
-	const [completion] = await t.db.select().from(completions).where(eq(completions.attemptId, attemptId));
+	const [completion] = await t.db
+		.select()
+		.from(completions)
+		.where(eq(completions.attemptId, attemptId));
 	return completion!;
 }
 
@@ -65,7 +106,14 @@ async function completeDirectly(db: Db, learner: AuthUser, completedAt: Date, sl
 	return db.transaction(async (tx) => {
 		const [completion] = await tx
 			.insert(completions)
-			.values({ userId: learner.id, courseId: c!.id, courseVersion: c!.version, completedAt, source: 'external', evidence: 'Attendance sheet' })
+			.values({
+				userId: learner.id,
+				courseId: c!.id,
+				courseVersion: c!.version,
+				completedAt,
+				source: 'external',
+				evidence: 'Attendance sheet'
+			})
 			.returning();
 		await runCompletionHooks(tx, completion!);
 		return completion!;
@@ -73,7 +121,10 @@ async function completeDirectly(db: Db, learner: AuthUser, completedAt: Date, sl
 }
 
 async function certificateOf(completionId: string) {
-	const [row] = await t.db.select().from(certificates).where(eq(certificates.completionId, completionId));
+	const [row] = await t.db
+		.select()
+		.from(certificates)
+		.where(eq(certificates.completionId, completionId));
 	return row!;
 }
 
@@ -81,10 +132,18 @@ describe('signing keys', () => {
 	it('are created once, even when several instances start together, and kept across restarts', async () => {
 		const other = await testDatabase();
 		try {
-			const started = await Promise.all([ensureSigningKey(other.db), ensureSigningKey(other.db), ensureSigningKey(other.db), ensureSigningKey(other.db)]);
+			const started = await Promise.all([
+				ensureSigningKey(other.db),
+				ensureSigningKey(other.db),
+				ensureSigningKey(other.db),
+				ensureSigningKey(other.db)
+			]);
 			expect(new Set(started.map((s) => s.keyId)).size).toBe(1);
 			expect(started.filter((s) => s.created)).toHaveLength(1);
-			expect(await ensureSigningKey(other.db)).toEqual({ keyId: started[0]!.keyId, created: false });
+			expect(await ensureSigningKey(other.db)).toEqual({
+				keyId: started[0]!.keyId,
+				created: false
+			});
 			const rows = await other.db.select().from(signingKeys);
 			expect(rows).toHaveLength(1);
 			expect(rows[0]).toMatchObject({ encrypted: false, retiredAt: null });
@@ -99,20 +158,28 @@ describe('signing keys', () => {
 			const clear = await ensureSigningKey(other.db);
 			// Setting the secret later encrypts the key that exists.
 			await ensureSigningKey(other.db, 'correct horse battery staple, certificates');
-			const [row] = await other.db.select().from(signingKeys).where(eq(signingKeys.keyId, clear.keyId));
+			const [row] = await other.db
+				.select()
+				.from(signingKeys)
+				.where(eq(signingKeys.keyId, clear.keyId));
 			expect(row).toMatchObject({ encrypted: true });
 			expect(row!.privateKey).toMatch(/^v1\./);
 			// A new key made with the secret is encrypted from the start.
 			await other.db.update(signingKeys).set({ retiredAt: new Date() });
 			const made = await ensureSigningKey(other.db, 'correct horse battery staple, certificates');
 			expect(made.created).toBe(true);
-			const [fresh] = await other.db.select().from(signingKeys).where(eq(signingKeys.keyId, made.keyId));
+			const [fresh] = await other.db
+				.select()
+				.from(signingKeys)
+				.where(eq(signingKeys.keyId, made.keyId));
 			expect(fresh!.encrypted).toBe(true);
 			// Another process (nothing unlocked in memory) with no or a wrong secret stops with a clear message.
 			forgetUnlockedKeys();
 			expect(await errorOf(ensureSigningKey(other.db, undefined))).toBeInstanceOf(SigningKeyError);
 			expect(String(await errorOf(ensureSigningKey(other.db, 'wrong')))).toMatch(/does not unlock/);
-			expect((await ensureSigningKey(other.db, 'correct horse battery staple, certificates')).keyId).toBe(made.keyId);
+			expect(
+				(await ensureSigningKey(other.db, 'correct horse battery staple, certificates')).keyId
+			).toBe(made.keyId);
 		} finally {
 			await other.close();
 		}
@@ -123,20 +190,36 @@ describe('signing keys', () => {
 		try {
 			await registerCourses(other.db, catalogue);
 			const first = await ensureSigningKey(other.db);
-			const learner = await makePerson(other.db, { email: 'rotate@cert.example', name: 'Rory Rotate' });
+			const learner = await makePerson(other.db, {
+				email: 'rotate@cert.example',
+				name: 'Rory Rotate'
+			});
 			const before = await completeDirectly(other.db, learner, new Date('2025-01-10T10:00:00Z'));
-			await other.db.update(signingKeys).set({ retiredAt: new Date() }).where(isNull(signingKeys.retiredAt));
+			await other.db
+				.update(signingKeys)
+				.set({ retiredAt: new Date() })
+				.where(isNull(signingKeys.retiredAt));
 			const second = await ensureSigningKey(other.db);
 			expect(second.keyId).not.toBe(first.keyId);
 			const after = await completeDirectly(other.db, learner, new Date('2025-06-10T10:00:00Z'));
-			const [old] = await other.db.select().from(certificates).where(eq(certificates.completionId, before.id));
-			const [newer] = await other.db.select().from(certificates).where(eq(certificates.completionId, after.id));
+			const [old] = await other.db
+				.select()
+				.from(certificates)
+				.where(eq(certificates.completionId, before.id));
+			const [newer] = await other.db
+				.select()
+				.from(certificates)
+				.where(eq(certificates.completionId, after.id));
 			expect(old!.keyId).toBe(first.keyId);
 			expect(newer!.keyId).toBe(second.keyId);
-			expect((await publishedKeys(other.db)).map((k) => k.keyId).sort()).toEqual([first.keyId, second.keyId].sort());
+			expect((await publishedKeys(other.db)).map((k) => k.keyId).sort()).toEqual(
+				[first.keyId, second.keyId].sort()
+			);
 			const oldKey = await publishedKey(other.db, first.keyId);
 			const facts = { ...old!, id: old!.id };
-			expect(certificateSignatureHolds(certificatePayload(facts), old!.signature, oldKey!.publicKey)).toBe(true);
+			expect(
+				certificateSignatureHolds(certificatePayload(facts), old!.signature, oldKey!.publicKey)
+			).toBe(true);
 		} finally {
 			await other.close();
 		}
@@ -149,11 +232,19 @@ describe('issuing', () => {
 		const completion = await completeByAssessment(learner);
 		const certificate = await certificateOf(completion.id);
 		expect(certificate.code).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$/);
-		expect(certificate).toMatchObject({ learnerName: 'Olly Once', courseTitle: course.title, partnershipName: 'Safer Kirklees', revokedAt: null });
+		expect(certificate).toMatchObject({
+			learnerName: 'Olly Once',
+			courseTitle: course.title,
+			partnershipName: 'Safer Kirklees',
+			revokedAt: null
+		});
 		expect(certificate.completedAt).toEqual(completion.completedAt);
 
 		await t.db.transaction((tx) => runCompletionHooks(tx, completion));
-		await Promise.all([t.db.transaction((tx) => runCompletionHooks(tx, completion)), t.db.transaction((tx) => runCompletionHooks(tx, completion))]);
+		await Promise.all([
+			t.db.transaction((tx) => runCompletionHooks(tx, completion)),
+			t.db.transaction((tx) => runCompletionHooks(tx, completion))
+		]);
 		await startCertificates(t.db);
 		await registerCourses(t.db, catalogue);
 		await startCertificates(t.db);
@@ -169,8 +260,20 @@ describe('issuing', () => {
 		expect(course.validityMonths).toBe(24);
 		expect(certificate.expiresAt).toEqual(new Date('2026-01-31T12:00:00Z'));
 		const key = await publishedKey(t.db, certificate.keyId);
-		expect(certificateSignatureHolds(certificatePayload({ ...certificate }), certificate.signature, key!.publicKey)).toBe(true);
-		expect(certificateSignatureHolds(certificatePayload({ ...certificate, learnerName: 'Eve Forger' }), certificate.signature, key!.publicKey)).toBe(false);
+		expect(
+			certificateSignatureHolds(
+				certificatePayload({ ...certificate }),
+				certificate.signature,
+				key!.publicKey
+			)
+		).toBe(true);
+		expect(
+			certificateSignatureHolds(
+				certificatePayload({ ...certificate, learnerName: 'Eve Forger' }),
+				certificate.signature,
+				key!.publicKey
+			)
+		).toBe(false);
 	});
 
 	it('makes a PDF whose text, QR code and signed properties all match the record', async () => {
@@ -179,20 +282,35 @@ describe('issuing', () => {
 		const record = await ownCertificate(t.db, learner, (await certificateOf(completion.id)).code);
 		const bytes = await certificatePdf(t.db, record, ORIGIN);
 		const text = await pdfText(bytes);
-		for (const expected of ['Pat Pdf', course.title, record.code, 'Safer Kirklees', 'Valid until 3 February 2027']) expect(text).toContain(expected);
+		for (const expected of [
+			'Pat Pdf',
+			course.title,
+			record.code,
+			'Safer Kirklees',
+			'Valid until 3 February 2027'
+		])
+			expect(text).toContain(expected);
 		expect((await pdfQrCode(bytes)).text).toBe(`${ORIGIN}/verify/${record.code}`);
 		const properties = await pdfProperties(bytes);
 		expect(properties.info[PDF_INFO_KEYS.signature]).toBe(record.signature);
 		expect(properties.info[PDF_INFO_KEYS.keyId]).toBe(record.keyId);
 		const key = await publishedKey(t.db, properties.info[PDF_INFO_KEYS.keyId]!);
-		expect(certificateSignatureHolds(JSON.parse(properties.info[PDF_INFO_KEYS.payload]!), properties.info[PDF_INFO_KEYS.signature]!, key!.publicKey)).toBe(true);
+		expect(
+			certificateSignatureHolds(
+				JSON.parse(properties.info[PDF_INFO_KEYS.payload]!),
+				properties.info[PDF_INFO_KEYS.signature]!,
+				key!.publicKey
+			)
+		).toBe(true);
 	});
 });
 
 describe('verifying a code', () => {
 	it('says valid, showing only name, course, partnership and dates; accepts the code however it is typed', async () => {
 		const learner = await makePerson(t.db, { email: 'valid@cert.example', name: 'Val Valid' });
-		const { code } = await certificateOf((await completeDirectly(t.db, learner, new Date('2025-05-01T09:00:00Z'))).id);
+		const { code } = await certificateOf(
+			(await completeDirectly(t.db, learner, new Date('2025-05-01T09:00:00Z'))).id
+		);
 		const now = new Date('2025-06-01T00:00:00Z');
 		const result = await verifyCode(t.db, code, freshIp(), now);
 		expect(result).toEqual({
@@ -210,15 +328,28 @@ describe('verifying a code', () => {
 			}
 		});
 		expect(JSON.stringify(result)).not.toContain('valid@cert.example');
-		for (const typed of [code.toLowerCase(), code.replaceAll('-', ''), code.replaceAll('-', ' ')]) expect((await verifyCode(t.db, typed, freshIp(), now)).state).toBe('valid');
-		expect(await verifyCode(t.db, 'ZZZZ-ZZZZ-ZZZZ-ZZZZ', freshIp(), now)).toEqual({ state: 'not-found', code: 'ZZZZ-ZZZZ-ZZZZ-ZZZZ', certificate: null });
-		expect(await verifyCode(t.db, 'hello', freshIp(), now)).toEqual({ state: 'not-found', code: null, certificate: null });
+		for (const typed of [code.toLowerCase(), code.replaceAll('-', ''), code.replaceAll('-', ' ')])
+			expect((await verifyCode(t.db, typed, freshIp(), now)).state).toBe('valid');
+		expect(await verifyCode(t.db, 'ZZZZ-ZZZZ-ZZZZ-ZZZZ', freshIp(), now)).toEqual({
+			state: 'not-found',
+			code: 'ZZZZ-ZZZZ-ZZZZ-ZZZZ',
+			certificate: null
+		});
+		expect(await verifyCode(t.db, 'hello', freshIp(), now)).toEqual({
+			state: 'not-found',
+			code: null,
+			certificate: null
+		});
 	});
 
 	it('says expired once the validity period has passed (time moved, not waited for)', async () => {
 		const learner = await makePerson(t.db, { email: 'expired@cert.example', name: 'Ezra Expired' });
-		const { code } = await certificateOf((await completeDirectly(t.db, learner, new Date('2023-03-15T14:00:00Z'))).id);
-		expect((await verifyCode(t.db, code, freshIp(), new Date('2025-03-15T13:59:59Z'))).state).toBe('valid');
+		const { code } = await certificateOf(
+			(await completeDirectly(t.db, learner, new Date('2023-03-15T14:00:00Z'))).id
+		);
+		expect((await verifyCode(t.db, code, freshIp(), new Date('2025-03-15T13:59:59Z'))).state).toBe(
+			'valid'
+		);
 		const expired = await verifyCode(t.db, code, freshIp(), new Date('2025-03-15T14:00:00Z'));
 		expect(expired.state).toBe('expired');
 		expect(expired.certificate!.expiresAt).toEqual(new Date('2025-03-15T14:00:00Z'));
@@ -227,22 +358,40 @@ describe('verifying a code', () => {
 	it('rate-limits an address that tries many codes, answering again after the lock', async () => {
 		const ip = freshIp();
 		const now = new Date('2025-07-01T10:00:00Z');
-		for (let i = 0; i < MISS_RULE.maxFailures; i++) expect((await verifyCode(t.db, `0000-0000-0000-${String(i).padStart(4, '0')}`, ip, now)).state).toBe('not-found');
-		const throttled = (await errorOf(verifyCode(t.db, '0000-0000-0000-0000', ip, now))) as VerificationThrottledError;
+		for (let i = 0; i < MISS_RULE.maxFailures; i++)
+			expect(
+				(await verifyCode(t.db, `0000-0000-0000-${String(i).padStart(4, '0')}`, ip, now)).state
+			).toBe('not-found');
+		const throttled = (await errorOf(
+			verifyCode(t.db, '0000-0000-0000-0000', ip, now)
+		)) as VerificationThrottledError;
 		expect(throttled).toBeInstanceOf(VerificationThrottledError);
 		expect(throttled.retryAfterSeconds).toBe(MISS_RULE.lockMs / 1000);
 		expect(throttled.message).toMatch(/too many certificate checks.*Wait 15 minutes/);
 		// A different address is not affected; the same one may check again once the lock has passed.
 		expect((await verifyCode(t.db, '0000-0000-0000-0000', freshIp(), now)).state).toBe('not-found');
-		expect((await verifyCode(t.db, '0000-0000-0000-0000', ip, new Date(now.getTime() + MISS_RULE.lockMs + 1000))).state).toBe('not-found');
+		expect(
+			(
+				await verifyCode(
+					t.db,
+					'0000-0000-0000-0000',
+					ip,
+					new Date(now.getTime() + MISS_RULE.lockMs + 1000)
+				)
+			).state
+		).toBe('not-found');
 	});
 });
 
 describe('recertification and history', () => {
 	it('issues a new certificate; the earlier one shows as superseded, then expired; the learner sees both', async () => {
 		const learner = await makePerson(t.db, { email: 'renew@cert.example', name: 'Ren Renew' });
-		const first = await certificateOf((await completeDirectly(t.db, learner, new Date('2023-06-01T10:00:00Z'))).id);
-		const second = await certificateOf((await completeDirectly(t.db, learner, new Date('2025-05-20T10:00:00Z'))).id);
+		const first = await certificateOf(
+			(await completeDirectly(t.db, learner, new Date('2023-06-01T10:00:00Z'))).id
+		);
+		const second = await certificateOf(
+			(await completeDirectly(t.db, learner, new Date('2025-05-20T10:00:00Z'))).id
+		);
 		expect(second.code).not.toBe(first.code);
 
 		const beforeRenewal = new Date('2025-05-01T00:00:00Z');
@@ -257,7 +406,10 @@ describe('recertification and history', () => {
 
 		const afterOldExpiry = new Date('2025-06-02T00:00:00Z');
 		const expired = await verifyCode(t.db, first.code, freshIp(), afterOldExpiry);
-		expect(expired).toMatchObject({ state: 'expired', certificate: { newerIssuedAt: second.issuedAt } });
+		expect(expired).toMatchObject({
+			state: 'expired',
+			certificate: { newerIssuedAt: second.issuedAt }
+		});
 
 		const history = await myCertificates(t.db, learner, afterOldExpiry);
 		expect(history).toHaveLength(1);
@@ -266,36 +418,66 @@ describe('recertification and history', () => {
 			[first.code, 'expired']
 		]);
 		// "My learning" offers the newest one.
-		expect((await myLearning(t.db, learner, afterOldExpiry)).completed.find((c) => c.slug === SLUG)?.certificate?.code).toBe(second.code);
+		expect(
+			(await myLearning(t.db, learner, afterOldExpiry)).completed.find((c) => c.slug === SLUG)
+				?.certificate?.code
+		).toBe(second.code);
 	});
 
 	it('treats a certificate whose completion was voided as revoked from that day', async () => {
 		const learner = await makePerson(t.db, { email: 'void@cert.example', name: 'Vic Void' });
 		const completion = await completeDirectly(t.db, learner, new Date('2025-01-05T10:00:00Z'));
 		const voidedAt = new Date('2025-02-01T10:00:00Z');
-		await t.db.update(completions).set({ voidedAt, voidReason: 'Recorded against the wrong person' }).where(eq(completions.id, completion.id));
-		const result = await verifyCode(t.db, (await certificateOf(completion.id)).code, freshIp(), new Date('2025-03-01T00:00:00Z'));
+		await t.db
+			.update(completions)
+			.set({ voidedAt, voidReason: 'Recorded against the wrong person' })
+			.where(eq(completions.id, completion.id));
+		const result = await verifyCode(
+			t.db,
+			(await certificateOf(completion.id)).code,
+			freshIp(),
+			new Date('2025-03-01T00:00:00Z')
+		);
 		expect(result).toMatchObject({ state: 'revoked', certificate: { revokedAt: voidedAt } });
 	});
 });
 
 describe('revocation', () => {
 	it('only admins revoke, with a reason in the audit log; verification then says revoked, with the date but not the reason', async () => {
-		const learner = await makePerson(t.db, { email: 'revoke@cert.example', name: 'Rae Revoked', organisationKey: 'kirklees-council' });
-		const manager = await makePerson(t.db, { email: 'revoke.manager@cert.example', organisationKey: 'kirklees-council', manages: ['kirklees-council'] });
+		const learner = await makePerson(t.db, {
+			email: 'revoke@cert.example',
+			name: 'Rae Revoked',
+			organisationKey: 'kirklees-council'
+		});
+		const manager = await makePerson(t.db, {
+			email: 'revoke.manager@cert.example',
+			organisationKey: 'kirklees-council',
+			manages: ['kirklees-council']
+		});
 		const admin = await makePerson(t.db, { email: 'revoke.admin@cert.example', isAdmin: true });
-		const { code, id } = await certificateOf((await completeDirectly(t.db, learner, new Date('2025-04-01T10:00:00Z'))).id);
+		const { code, id } = await certificateOf(
+			(await completeDirectly(t.db, learner, new Date('2025-04-01T10:00:00Z'))).id
+		);
 		const reason = 'Assessment completed by a colleague on their behalf';
 
-		expect(await errorOf(revokeCertificate(t.db, learner, code, { reason }))).toBeInstanceOf(ForbiddenError);
-		expect(await errorOf(revokeCertificate(t.db, manager, code, { reason }))).toBeInstanceOf(ForbiddenError);
-		const missing = (await errorOf(revokeCertificate(t.db, admin, code, { reason: ' ' }))) as ValidationError;
+		expect(await errorOf(revokeCertificate(t.db, learner, code, { reason }))).toBeInstanceOf(
+			ForbiddenError
+		);
+		expect(await errorOf(revokeCertificate(t.db, manager, code, { reason }))).toBeInstanceOf(
+			ForbiddenError
+		);
+		const missing = (await errorOf(
+			revokeCertificate(t.db, admin, code, { reason: ' ' })
+		)) as ValidationError;
 		expect(missing).toBeInstanceOf(ValidationError);
 		expect(missing.fieldErrors.reason).toBeTruthy();
-		expect(await errorOf(revokeCertificate(t.db, admin, 'ZZZZ-ZZZZ-ZZZZ-ZZZZ', { reason }))).toBeInstanceOf(NotFoundError);
+		expect(
+			await errorOf(revokeCertificate(t.db, admin, 'ZZZZ-ZZZZ-ZZZZ-ZZZZ', { reason }))
+		).toBeInstanceOf(NotFoundError);
 
 		// "My learning" is kept briefly per learner and offers the certificate; revoking drops it at once.
-		const offered = async () => (await myLearning(t.db, learner)).completed.find((c) => c.slug === SLUG)?.certificate?.code;
+		const offered = async () =>
+			(await myLearning(t.db, learner)).completed.find((c) => c.slug === SLUG)?.certificate?.code;
 		expect(await offered()).toBe(code);
 		expect(await offered()).toBe(code);
 		const at = new Date('2025-04-10T15:00:00Z');
@@ -305,18 +487,41 @@ describe('revocation', () => {
 		expect(result).toMatchObject({ state: 'revoked', certificate: { revokedAt: at } });
 		expect(JSON.stringify(result)).not.toContain('colleague');
 
-		const [entry] = await t.db.select().from(auditLog).where(and(eq(auditLog.action, 'certificate.revoked'), eq(auditLog.targetId, id)));
-		expect(entry).toMatchObject({ actorId: admin.id, targetType: 'certificate', reason, organisationId: learner.organisationId });
-		expect(await errorOf(revokeCertificate(t.db, admin, code, { reason }))).toBeInstanceOf(ConflictError);
+		const [entry] = await t.db
+			.select()
+			.from(auditLog)
+			.where(and(eq(auditLog.action, 'certificate.revoked'), eq(auditLog.targetId, id)));
+		expect(entry).toMatchObject({
+			actorId: admin.id,
+			targetType: 'certificate',
+			reason,
+			organisationId: learner.organisationId
+		});
+		expect(await errorOf(revokeCertificate(t.db, admin, code, { reason }))).toBeInstanceOf(
+			ConflictError
+		);
 		// The record is kept, with who and why, for managers and admins.
-		expect(await managedCertificate(t.db, manager, code)).toMatchObject({ state: 'revoked', revokeReason: reason });
+		expect(await managedCertificate(t.db, manager, code)).toMatchObject({
+			state: 'revoked',
+			revokeReason: reason
+		});
 	});
 
 	it('revoking the newer certificate makes the earlier one valid again rather than superseded', async () => {
-		const learner = await makePerson(t.db, { email: 'revoke.newer@cert.example', name: 'Nia Newer' });
-		const admin = await makePerson(t.db, { email: 'revoke.newer.admin@cert.example', isAdmin: true });
-		const first = await certificateOf((await completeDirectly(t.db, learner, new Date('2025-01-01T10:00:00Z'))).id);
-		const second = await certificateOf((await completeDirectly(t.db, learner, new Date('2025-03-01T10:00:00Z'))).id);
+		const learner = await makePerson(t.db, {
+			email: 'revoke.newer@cert.example',
+			name: 'Nia Newer'
+		});
+		const admin = await makePerson(t.db, {
+			email: 'revoke.newer.admin@cert.example',
+			isAdmin: true
+		});
+		const first = await certificateOf(
+			(await completeDirectly(t.db, learner, new Date('2025-01-01T10:00:00Z'))).id
+		);
+		const second = await certificateOf(
+			(await completeDirectly(t.db, learner, new Date('2025-03-01T10:00:00Z'))).id
+		);
 		const now = new Date('2025-04-01T00:00:00Z');
 		expect((await verifyCode(t.db, first.code, freshIp(), now)).state).toBe('superseded');
 		await revokeCertificate(t.db, admin, second.code, { reason: 'Issued in error' }, now);
@@ -326,24 +531,55 @@ describe('revocation', () => {
 
 describe('who may see and download certificates', () => {
 	it('learners their own; managers those of their organisations; admins any', async () => {
-		const officer = await makePerson(t.db, { email: 'scope.officer@cert.example', name: 'Sid Scope', organisationKey: 'west-yorkshire-police' });
+		const officer = await makePerson(t.db, {
+			email: 'scope.officer@cert.example',
+			name: 'Sid Scope',
+			organisationKey: 'west-yorkshire-police'
+		});
 		const other = await makePerson(t.db, { email: 'scope.other@cert.example' });
-		const policeManager = await makePerson(t.db, { email: 'scope.police@cert.example', manages: ['west-yorkshire-police'] });
-		const councilManager = await makePerson(t.db, { email: 'scope.council@cert.example', organisationKey: 'kirklees-council', manages: ['kirklees-council'] });
-		const admin = await makePerson(t.db, { email: 'scope.admin@cert.example', organisationKey: 'kirklees-council', isAdmin: true });
-		const { code } = await certificateOf((await completeDirectly(t.db, officer, new Date('2025-05-05T10:00:00Z'))).id);
+		const policeManager = await makePerson(t.db, {
+			email: 'scope.police@cert.example',
+			manages: ['west-yorkshire-police']
+		});
+		const councilManager = await makePerson(t.db, {
+			email: 'scope.council@cert.example',
+			organisationKey: 'kirklees-council',
+			manages: ['kirklees-council']
+		});
+		const admin = await makePerson(t.db, {
+			email: 'scope.admin@cert.example',
+			organisationKey: 'kirklees-council',
+			isAdmin: true
+		});
+		const { code } = await certificateOf(
+			(await completeDirectly(t.db, officer, new Date('2025-05-05T10:00:00Z'))).id
+		);
 
 		expect((await ownCertificate(t.db, officer, code)).code).toBe(code);
 		expect(await errorOf(ownCertificate(t.db, other, code))).toBeInstanceOf(NotFoundError);
 		expect((await managedCertificate(t.db, policeManager, code)).learnerName).toBe('Sid Scope');
-		expect(await errorOf(managedCertificate(t.db, councilManager, code))).toBeInstanceOf(NotFoundError);
-		expect((await managedCertificate(t.db, admin, code)).organisationName).toBe('West Yorkshire Police');
+		expect(await errorOf(managedCertificate(t.db, councilManager, code))).toBeInstanceOf(
+			NotFoundError
+		);
+		expect((await managedCertificate(t.db, admin, code)).organisationName).toBe(
+			'West Yorkshire Police'
+		);
 
 		const search = { q: 'Sid Scope', page: 1 };
-		expect((await listCertificates(t.db, policeManager, search)).rows.map((r) => r.code)).toEqual([code]);
+		expect((await listCertificates(t.db, policeManager, search)).rows.map((r) => r.code)).toEqual([
+			code
+		]);
 		expect((await listCertificates(t.db, councilManager, search)).total).toBe(0);
-		expect((await listCertificates(t.db, admin, { q: code.toLowerCase(), page: 1 })).rows.map((r) => r.learnerName)).toEqual(['Sid Scope']);
-		expect((await listCertificates(t.db, councilManager, { page: 1 })).rows.every((r) => r.organisationName === 'Kirklees Council')).toBe(true);
+		expect(
+			(await listCertificates(t.db, admin, { q: code.toLowerCase(), page: 1 })).rows.map(
+				(r) => r.learnerName
+			)
+		).toEqual(['Sid Scope']);
+		expect(
+			(await listCertificates(t.db, councilManager, { page: 1 })).rows.every(
+				(r) => r.organisationName === 'Kirklees Council'
+			)
+		).toBe(true);
 	});
 });
 
@@ -351,30 +587,51 @@ describe('the signed JSON credential', () => {
 	it('verifies when uploaded; a tampered copy fails; a revoked one says so', async () => {
 		const learner = await makePerson(t.db, { email: 'json@cert.example', name: 'Jay Json' });
 		const admin = await makePerson(t.db, { email: 'json.admin@cert.example', isAdmin: true });
-		const { code } = await certificateOf((await completeDirectly(t.db, learner, new Date('2025-05-10T10:00:00Z'))).id);
+		const { code } = await certificateOf(
+			(await completeDirectly(t.db, learner, new Date('2025-05-10T10:00:00Z'))).id
+		);
 		const record = await ownCertificate(t.db, learner, code);
 		const credential = await certificateCredential(t.db, record, ORIGIN);
 		const text = JSON.stringify(credential, null, 2);
 		const now = new Date('2025-06-01T00:00:00Z');
 
 		const ok = await verifyCredentialFile(t.db, text, freshIp(), now);
-		expect(ok).toMatchObject({ signature: 'holds', result: { state: 'valid', code, certificate: { learnerName: 'Jay Json' } } });
+		expect(ok).toMatchObject({
+			signature: 'holds',
+			result: { state: 'valid', code, certificate: { learnerName: 'Jay Json' } }
+		});
 
 		const tampered = text.replace('"identityHash": "Jay Json"', '"identityHash": "Someone Else"');
 		expect(tampered).not.toBe(text);
-		expect(await verifyCredentialFile(t.db, tampered, freshIp(), now)).toEqual({ signature: 'fails', keyId: null, result: null });
+		expect(await verifyCredentialFile(t.db, tampered, freshIp(), now)).toEqual({
+			signature: 'fails',
+			keyId: null,
+			result: null
+		});
 		const later = text.replace(/"validUntil": "[^"]+"/, '"validUntil": "2099-01-01T00:00:00.000Z"');
 		expect((await verifyCredentialFile(t.db, later, freshIp(), now)).signature).toBe('fails');
 
 		// Signed properly, but by a key that is not ours.
 		const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-		const stranger = addProof(buildCredential({ ...record }, ORIGIN), { keyId: keyIdFor(publicKey), privateKey }, ORIGIN);
-		expect((await verifyCredentialFile(t.db, JSON.stringify(stranger), freshIp(), now)).signature).toBe('unknown-key');
+		const stranger = addProof(
+			buildCredential({ ...record }, ORIGIN),
+			{ keyId: keyIdFor(publicKey), privateKey },
+			ORIGIN
+		);
+		expect(
+			(await verifyCredentialFile(t.db, JSON.stringify(stranger), freshIp(), now)).signature
+		).toBe('unknown-key');
 
-		expect(await errorOf(verifyCredentialFile(t.db, 'this is not JSON', freshIp(), now))).toBeInstanceOf(ValidationError);
-		expect(await errorOf(verifyCredentialFile(t.db, '{"hello": "world"}', freshIp(), now))).toBeInstanceOf(ValidationError);
+		expect(
+			await errorOf(verifyCredentialFile(t.db, 'this is not JSON', freshIp(), now))
+		).toBeInstanceOf(ValidationError);
+		expect(
+			await errorOf(verifyCredentialFile(t.db, '{"hello": "world"}', freshIp(), now))
+		).toBeInstanceOf(ValidationError);
 
 		await revokeCertificate(t.db, admin, code, { reason: 'Issued against the wrong course' }, now);
-		expect(await verifyCredentialFile(t.db, text, freshIp(), new Date('2025-06-02T00:00:00Z'))).toMatchObject({ signature: 'holds', result: { state: 'revoked' } });
+		expect(
+			await verifyCredentialFile(t.db, text, freshIp(), new Date('2025-06-02T00:00:00Z'))
+		).toMatchObject({ signature: 'holds', result: { state: 'revoked' } });
 	});
 });

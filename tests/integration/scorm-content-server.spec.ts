@@ -4,7 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePerson, testDatabase } from '../helpers/fixtures.ts';
 import type { TestDatabase } from '../helpers/test-db.ts';
 import { createContentHandler } from '../../src/lib/server/scorm/content-server.ts';
-import { contentBase, contentKey, forgetContentKey } from '../../src/lib/server/scorm/content-url.ts';
+import {
+	contentBase,
+	contentKey,
+	forgetContentKey
+} from '../../src/lib/server/scorm/content-url.ts';
 import { readScormSettings } from '../../src/lib/server/scorm/settings.ts';
 import { importSample, testStorage } from '../fixtures/scorm/packages.ts';
 
@@ -38,7 +42,9 @@ describe('the content server', () => {
 	it('serves the wrapper, framable only by the platform, with scorm-again beside it', async () => {
 		const res = await fetch(`${base}/player/wrapper.html`);
 		expect(res.status).toBe(200);
-		expect(res.headers.get('content-security-policy')).toContain('frame-ancestors http://localhost:3000');
+		expect(res.headers.get('content-security-policy')).toContain(
+			'frame-ancestors http://localhost:3000'
+		);
 		expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
 		expect(res.headers.get('x-content-type-options')).toBe('nosniff');
 		const js = await (await fetch(`${base}/player/wrapper.js`)).text();
@@ -53,10 +59,14 @@ describe('the content server', () => {
 		const ok = await fetch(`${base}${prefix}shared/launchpage.html`);
 		expect(ok.status).toBe(200);
 		expect(ok.headers.get('content-type')).toMatch(/^text\/html/);
-		expect(ok.headers.get('content-security-policy')).toBe(`frame-ancestors http://localhost:3000 ${settings.contentOrigin}`);
+		expect(ok.headers.get('content-security-policy')).toBe(
+			`frame-ancestors http://localhost:3000 ${settings.contentOrigin}`
+		);
 		expect(ok.headers.get('cross-origin-resource-policy')).toBe('same-origin');
 		expect(await ok.text()).toContain('doStart');
-		const image = await fetch(`${base}${prefix}shared/cclicense.png`, { headers: { range: 'bytes=0-9' } });
+		const image = await fetch(`${base}${prefix}shared/cclicense.png`, {
+			headers: { range: 'bytes=0-9' }
+		});
 		expect(image.status).toBe(206);
 		expect(image.headers.get('content-type')).toBe('image/png');
 		expect((await image.arrayBuffer()).byteLength).toBe(10);
@@ -69,7 +79,9 @@ describe('the content server', () => {
 		expect((await fetch(`${base}${prefix}..%2F..%2F..%2Fetc%2Fpasswd`)).status).toBe(404);
 		expect((await fetch(`${base}${prefix}shared/%2e%2e/%2e%2e/x`)).status).toBe(404);
 		expect((await fetch(`${base}/c/not-a-uuid/1/x/y`)).status).toBe(404);
-		expect((await fetch(`${base}${prefix}shared/launchpage.html`, { method: 'POST' })).status).toBe(405);
+		expect((await fetch(`${base}${prefix}shared/launchpage.html`, { method: 'POST' })).status).toBe(
+			405
+		);
 		expect((await fetch(`${base}/`)).status).toBe(404);
 	});
 });

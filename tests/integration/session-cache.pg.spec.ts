@@ -25,7 +25,8 @@ it('when the listening connection is cut, a session deleted meanwhile is not ser
 	const person = await makePerson(t.db, { email: 'cut@session.example' });
 	const { token } = await createSession(t.db, person.id);
 	expect(await validateSessionToken(t.db, token)).not.toBeNull();
-	const [cut] = await other`select count(*)::int as n from (select pg_terminate_backend(pid) from pg_stat_activity
+	const [cut] =
+		await other`select count(*)::int as n from (select pg_terminate_backend(pid) from pg_stat_activity
 		where datname = current_database() and query ilike 'listen%' and pid <> pg_backend_pid()) x`;
 	expect(cut!.n).toBeGreaterThan(0);
 	// The notice for this delete goes nowhere: nobody is listening at this moment.

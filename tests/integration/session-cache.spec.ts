@@ -4,7 +4,11 @@ import { testDatabase, makePerson, orgId, TEST_PASSWORD } from '../helpers/fixtu
 import { changePassword } from '../../src/lib/server/auth/service.ts';
 import { setPersonStatus } from '../../src/lib/server/people/service.ts';
 import type { TestDatabase } from '../helpers/test-db.ts';
-import { createSession, invalidateSession, validateSessionToken } from '../../src/lib/server/auth/sessions.ts';
+import {
+	createSession,
+	invalidateSession,
+	validateSessionToken
+} from '../../src/lib/server/auth/sessions.ts';
 import { MAX_AGE_MS, startSessionCache } from '../../src/lib/server/auth/session-cache.ts';
 
 /**
@@ -41,7 +45,8 @@ async function within<T>(read: () => Promise<T>, check: (value: T) => boolean): 
 	const start = performance.now();
 	for (;;) {
 		if (check(await read())) return performance.now() - start;
-		if (performance.now() - start > 3000) throw new Error('the change did not reach the cache within 3 s');
+		if (performance.now() - start > 3000)
+			throw new Error('the change did not reach the cache within 3 s');
 		await new Promise((r) => setTimeout(r, 20));
 	}
 }
@@ -54,10 +59,16 @@ describe('session cache', () => {
 		const now = new Date();
 		expect((await validateSessionToken(t.db, token, now))?.user.id).toBe(person.id);
 		// Changing only the expiry is not announced (instances slide it hourly), so the copy in memory answers.
-		await elsewhere(`update sessions set expires_at = now() - interval '1 day' where id = $1`, [id!]);
-		expect((await validateSessionToken(t.db, token, new Date(now.getTime() + 1000)))?.user.id).toBe(person.id);
+		await elsewhere(`update sessions set expires_at = now() - interval '1 day' where id = $1`, [
+			id!
+		]);
+		expect((await validateSessionToken(t.db, token, new Date(now.getTime() + 1000)))?.user.id).toBe(
+			person.id
+		);
 		// Past MAX_AGE_MS the database is read again, and the expired session ends.
-		expect(await validateSessionToken(t.db, token, new Date(now.getTime() + MAX_AGE_MS + 1))).toBeNull();
+		expect(
+			await validateSessionToken(t.db, token, new Date(now.getTime() + MAX_AGE_MS + 1))
+		).toBeNull();
 	});
 
 	it('a wrong secret is refused even when the session is in memory', async () => {
@@ -73,7 +84,10 @@ describe('session cache', () => {
 		const { token } = await createSession(t.db, person.id);
 		expect(await validateSessionToken(t.db, token)).not.toBeNull();
 		await elsewhere('delete from sessions where id = $1', [token.split('.')[0]!]);
-		const ms = await within(() => validateSessionToken(t.db, token), (v) => v === null);
+		const ms = await within(
+			() => validateSessionToken(t.db, token),
+			(v) => v === null
+		);
 		expect(ms).toBeLessThan(MAX_AGE_MS);
 	});
 
@@ -82,11 +96,20 @@ describe('session cache', () => {
 		const { token } = await createSession(t.db, person.id);
 		expect((await validateSessionToken(t.db, token))?.user.managedOrganisationIds).toEqual([]);
 		const council = await orgId(t.db, 'kirklees-council');
-		await elsewhere('insert into manager_organisations (user_id, organisation_id) values ($1, $2)', [person.id, council]);
-		await within(() => validateSessionToken(t.db, token), (v) => v?.user.managedOrganisationIds.includes(council) === true);
+		await elsewhere(
+			'insert into manager_organisations (user_id, organisation_id) values ($1, $2)',
+			[person.id, council]
+		);
+		await within(
+			() => validateSessionToken(t.db, token),
+			(v) => v?.user.managedOrganisationIds.includes(council) === true
+		);
 
 		await elsewhere(`update users set status = 'deactivated' where id = $1`, [person.id]);
-		await within(() => validateSessionToken(t.db, token), (v) => v === null);
+		await within(
+			() => validateSessionToken(t.db, token),
+			(v) => v === null
+		);
 	});
 
 	it('a password change or deactivation through this instance ends its cached sessions on the very next request', async () => {
@@ -94,7 +117,11 @@ describe('session cache', () => {
 		const person = await makePerson(t.db, { email: 'changes@session.example' });
 		const phone = await createSession(t.db, person.id);
 		expect(await validateSessionToken(t.db, phone.token)).not.toBeNull();
-		const laptop = await changePassword(t.db, person.id, { currentPassword: TEST_PASSWORD, password: 'copper lantern meadow tide', confirmPassword: 'copper lantern meadow tide' });
+		const laptop = await changePassword(t.db, person.id, {
+			currentPassword: TEST_PASSWORD,
+			password: 'copper lantern meadow tide',
+			confirmPassword: 'copper lantern meadow tide'
+		});
 		expect(await validateSessionToken(t.db, phone.token)).toBeNull();
 		expect(await validateSessionToken(t.db, laptop.token)).not.toBeNull();
 		await setPersonStatus(t.db, admin, person.id, 'deactivated', 'Left the organisation');

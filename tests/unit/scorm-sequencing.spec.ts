@@ -14,7 +14,12 @@ function sequencer(manifest: string, states: Record<string, Partial<SeqState>> =
 		sequencing: item.sequencing,
 		prerequisites: item.prerequisites
 	}));
-	return new Sequencer(m.version, items, m.sequencing, new Map(Object.entries(states).map(([k, v]) => [k, { ...emptyState(), ...v }])));
+	return new Sequencer(
+		m.version,
+		items,
+		m.sequencing,
+		new Map(Object.entries(states).map(([k, v]) => [k, { ...emptyState(), ...v }]))
+	);
 }
 
 const m2004 = (org: string, body: string) => `<?xml version="1.0"?>
@@ -22,8 +27,10 @@ const m2004 = (org: string, body: string) => `<?xml version="1.0"?>
 <metadata><schema>ADL SCORM</schema><schemaversion>2004 3rd Edition</schemaversion></metadata>
 <organizations default="o"><organization identifier="o"><title>T</title>${body}${org}</organization></organizations>
 <resources><resource identifier="r" type="webcontent" adlcp:scormType="sco" href="a.html"/></resources></manifest>`;
-const item = (id: string, extra = '') => `<item identifier="${id}" identifierref="r"><title>${id}</title>${extra}</item>`;
-const flowOrg = '<imsss:sequencing><imsss:controlMode choice="true" flow="true"/></imsss:sequencing>';
+const item = (id: string, extra = '') =>
+	`<item identifier="${id}" identifierref="r"><title>${id}</title>${extra}</item>`;
+const flowOrg =
+	'<imsss:sequencing><imsss:controlMode choice="true" flow="true"/></imsss:sequencing>';
 
 describe('SCORM 2004 simple sequencing', () => {
 	it('defaults to choice without flow (IMS SS), and follows flow when the organisation asks', () => {
@@ -51,7 +58,13 @@ describe('SCORM 2004 simple sequencing', () => {
 	it('applies disabled, hiddenFromChoice and skip pre-condition rules', () => {
 		const rule = (action: string, condition: string) =>
 			`<imsss:sequencing><imsss:sequencingRules><imsss:preConditionRule><imsss:ruleConditions><imsss:ruleCondition operator="not" condition="${condition}"/></imsss:ruleConditions><imsss:ruleAction action="${action}"/></imsss:preConditionRule></imsss:sequencingRules></imsss:sequencing>`;
-		const manifest = m2004(flowOrg, item('a') + item('b', rule('skip', 'attempted')) + item('c', rule('hiddenFromChoice', 'attempted')) + item('d', rule('disabled', 'satisfied')));
+		const manifest = m2004(
+			flowOrg,
+			item('a') +
+				item('b', rule('skip', 'attempted')) +
+				item('c', rule('hiddenFromChoice', 'attempted')) +
+				item('d', rule('disabled', 'satisfied'))
+		);
 		const s = sequencer(manifest);
 		expect(s.availability('b')).toMatchObject({ enabled: true, skipped: true });
 		expect(s.availability('c')).toMatchObject({ enabled: true, listed: false, choosable: false });
@@ -68,8 +81,12 @@ describe('SCORM 2004 simple sequencing', () => {
 		const reader = `<imsss:sequencing><imsss:sequencingRules><imsss:preConditionRule><imsss:ruleConditions><imsss:ruleCondition referencedObjective="prev" operator="not" condition="satisfied"/></imsss:ruleConditions><imsss:ruleAction action="disabled"/></imsss:preConditionRule></imsss:sequencingRules><imsss:objectives><imsss:primaryObjective objectiveID="own"/><imsss:objective objectiveID="prev"><imsss:mapInfo targetObjectiveID="g" readSatisfiedStatus="true"/></imsss:objective></imsss:objectives></imsss:sequencing>`;
 		const manifest = m2004(flowOrg, item('pre', writer) + item('post', reader));
 		expect(sequencer(manifest).availability('post').enabled).toBe(false);
-		expect(sequencer(manifest, { pre: { success: 'failed' } }).availability('post').enabled).toBe(false);
-		expect(sequencer(manifest, { pre: { success: 'passed' } }).availability('post').enabled).toBe(true);
+		expect(sequencer(manifest, { pre: { success: 'failed' } }).availability('post').enabled).toBe(
+			false
+		);
+		expect(sequencer(manifest, { pre: { success: 'passed' } }).availability('post').enabled).toBe(
+			true
+		);
 	});
 });
 
@@ -84,10 +101,17 @@ describe('SCORM 1.2 prerequisites', () => {
 <item identifier="c" identifierref="r"><title>C</title><adlcp:prerequisites type="aicc_script">a &amp;&amp; ??</adlcp:prerequisites></item>
 </organization></organizations>
 <resources><resource identifier="r" type="webcontent" adlcp:scormtype="sco" href="a.html"/></resources></manifest>`;
-		expect(sequencer(manifest).availability('b')).toMatchObject({ enabled: false, reason: 'Finish the earlier parts first.' });
-		expect(sequencer(manifest, { a: { completion: 'completed' } }).availability('b').enabled).toBe(true);
+		expect(sequencer(manifest).availability('b')).toMatchObject({
+			enabled: false,
+			reason: 'Finish the earlier parts first.'
+		});
+		expect(sequencer(manifest, { a: { completion: 'completed' } }).availability('b').enabled).toBe(
+			true
+		);
 		expect(sequencer(manifest).availability('c').enabled).toBe(true);
 		// SCORM 1.2 has no control modes: choice and flow are always allowed
-		expect(sequencer(manifest, { a: { completion: 'completed' } }).flow('a', 'next')?.identifier).toBe('b');
+		expect(
+			sequencer(manifest, { a: { completion: 'completed' } }).flow('a', 'next')?.identifier
+		).toBe('b');
 	});
 });

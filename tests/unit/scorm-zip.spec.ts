@@ -40,28 +40,54 @@ describe('zip checks', () => {
 	});
 
 	it('refuses zip slip: "..", absolute paths, drive letters, backslashes and symbolic links', async () => {
-		expect((await refusal([...good, { name: '../evil.html', data: 'x' }])).code).toBe('unsafe-path');
-		expect((await refusal([...good, { name: 'a/../../evil.html', data: 'x' }])).message).toMatch(/goes up a folder/);
-		expect((await refusal([...good, { name: '/etc/cron.d/evil', data: 'x' }])).message).toMatch(/absolute path/);
-		expect((await refusal([...good, { name: 'C:\\Windows\\evil.dll', data: 'x' }])).message).toMatch(/drive letter/);
-		expect((await refusal([...good, { name: '..\\evil.html', data: 'x' }])).code).toBe('unsafe-path');
-		const link = await refusal([...good, { name: 'link', data: '/etc/passwd', method: 0, unixMode: 0o120777 }]);
+		expect((await refusal([...good, { name: '../evil.html', data: 'x' }])).code).toBe(
+			'unsafe-path'
+		);
+		expect((await refusal([...good, { name: 'a/../../evil.html', data: 'x' }])).message).toMatch(
+			/goes up a folder/
+		);
+		expect((await refusal([...good, { name: '/etc/cron.d/evil', data: 'x' }])).message).toMatch(
+			/absolute path/
+		);
+		expect(
+			(await refusal([...good, { name: 'C:\\Windows\\evil.dll', data: 'x' }])).message
+		).toMatch(/drive letter/);
+		expect((await refusal([...good, { name: '..\\evil.html', data: 'x' }])).code).toBe(
+			'unsafe-path'
+		);
+		const link = await refusal([
+			...good,
+			{ name: 'link', data: '/etc/passwd', method: 0, unixMode: 0o120777 }
+		]);
 		expect(link.code).toBe('symlink');
 		expect(link.message).toMatch(/symbolic link/);
-		expect((await refusal([...good, { name: 'fifo', data: '', unixMode: 0o010644 }])).code).toBe('special-file');
-		expect((await refusal([...good, { name: 'a\u0000b.html', data: 'x' }])).code).toBe('unsafe-path');
+		expect((await refusal([...good, { name: 'fifo', data: '', unixMode: 0o010644 }])).code).toBe(
+			'special-file'
+		);
+		expect((await refusal([...good, { name: 'a\u0000b.html', data: 'x' }])).code).toBe(
+			'unsafe-path'
+		);
 	});
 
 	it('refuses zip bombs: a huge declared size, a high ratio, and data beyond what the header says', async () => {
 		// 1 KB that claims to unzip to 4 GB
-		const declared = await refusal([...good, { name: 'big.bin', data: Buffer.alloc(1024), declaredSize: 4_000_000_000 }]);
+		const declared = await refusal([
+			...good,
+			{ name: 'big.bin', data: Buffer.alloc(1024), declaredSize: 4_000_000_000 }
+		]);
 		expect(declared.code).toBe('too-large');
 		// 20 MB of zeros deflates about 1000:1
-		const ratio = await refusal([...good, { name: 'zeros.bin', data: Buffer.alloc(20 * 1024 * 1024) }]);
+		const ratio = await refusal([
+			...good,
+			{ name: 'zeros.bin', data: Buffer.alloc(20 * 1024 * 1024) }
+		]);
 		expect(ratio.code).toBe('zip-bomb');
 		expect(ratio.message).toMatch(/expands more than 100 times/);
 		// a header that lies: claims 100 bytes, holds 5 MB — caught while reading
-		const lying: ZipEntrySpec[] = [{ name: 'imsmanifest.xml', data: minimalManifest(), declaredSize: 100 }, { name: 'index.html', data: 'x' }];
+		const lying: ZipEntrySpec[] = [
+			{ name: 'imsmanifest.xml', data: minimalManifest(), declaredSize: 100 },
+			{ name: 'index.html', data: 'x' }
+		];
 		expect((await refusal(lying)).code).toBe('zip-bomb');
 	});
 

@@ -1,11 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_AGE_MS, SILENT_AFTER_MS, SessionCache, type CachedSession } from '../../src/lib/server/auth/session-cache.ts';
+import {
+	MAX_AGE_MS,
+	SILENT_AFTER_MS,
+	SessionCache,
+	type CachedSession
+} from '../../src/lib/server/auth/session-cache.ts';
 
 const session = (id: string): CachedSession => ({
 	secretHash: new Uint8Array([1, 2, 3]),
 	expiresAt: new Date('2026-12-31T00:00:00Z'),
 	status: 'active',
-	user: { id, name: 'Sam Example', email: 'sam@example.org', organisationId: 'org', teamId: null, audience: 'frontline', isAdmin: false, managedOrganisationIds: [] }
+	user: {
+		id,
+		name: 'Sam Example',
+		email: 'sam@example.org',
+		organisationId: 'org',
+		teamId: null,
+		audience: 'frontline',
+		isAdmin: false,
+		managedOrganisationIds: []
+	}
 });
 
 describe('SessionCache', () => {

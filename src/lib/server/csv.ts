@@ -33,10 +33,14 @@ export function parseCsv(text: string, maxRows = 10_000): string[][] {
 			row = [];
 			field = '';
 			line++;
-			if (rows.length > maxRows) throw new CsvError(`The file has more than ${maxRows} rows. Split it into smaller files.`);
+			if (rows.length > maxRows)
+				throw new CsvError(`The file has more than ${maxRows} rows. Split it into smaller files.`);
 		} else field += c;
 	}
-	if (quoted) throw new CsvError(`A quoted value that starts on or before line ${line} is never closed. Check the quotation marks.`);
+	if (quoted)
+		throw new CsvError(
+			`A quoted value that starts on or before line ${line} is never closed. Check the quotation marks.`
+		);
 	if (field !== '' || row.length) {
 		row.push(field);
 		rows.push(row);
@@ -49,7 +53,12 @@ export function parseCsv(text: string, maxRows = 10_000): string[][] {
  * get a leading apostrophe, so an export cannot attack whoever opens it.
  */
 export function csvCell(value: unknown): string {
-	let text = value === null || value === undefined ? '' : value instanceof Date ? value.toISOString() : String(value);
+	let text =
+		value === null || value === undefined
+			? ''
+			: value instanceof Date
+				? value.toISOString()
+				: String(value);
 	if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
 	return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }

@@ -1,4 +1,13 @@
-import { PDFDict, PDFDocument, PDFHexString, PDFName, PDFNumber, PDFRawStream, PDFString, decodePDFRawStream } from 'pdf-lib';
+import {
+	PDFDict,
+	PDFDocument,
+	PDFHexString,
+	PDFName,
+	PDFNumber,
+	PDFRawStream,
+	PDFString,
+	decodePDFRawStream
+} from 'pdf-lib';
 import { PNG } from 'pngjs';
 import jsQR from 'jsqr';
 import { extractText, getDocumentProxy } from 'unpdf';
@@ -22,12 +31,14 @@ export async function pdfProperties(bytes: Uint8Array): Promise<PdfProperties> {
 	const info: Record<string, string> = {};
 	const dict = doc.context.lookup(doc.context.trailerInfo.Info, PDFDict);
 	for (const [key, value] of dict.entries()) {
-		if (value instanceof PDFHexString || value instanceof PDFString) info[key.decodeText()] = value.decodeText();
+		if (value instanceof PDFHexString || value instanceof PDFString)
+			info[key.decodeText()] = value.decodeText();
 	}
 	const lang = doc.catalog.lookup(PDFName.of('Lang'));
 	return {
 		title: doc.getTitle(),
-		language: lang instanceof PDFString || lang instanceof PDFHexString ? lang.decodeText() : undefined,
+		language:
+			lang instanceof PDFString || lang instanceof PDFHexString ? lang.decodeText() : undefined,
 		info
 	};
 }
@@ -41,7 +52,11 @@ export async function pdfQrCode(bytes: Uint8Array): Promise<{ text: string | nul
 	for (const [, object] of doc.context.enumerateIndirectObjects()) {
 		if (!(object instanceof PDFRawStream)) continue;
 		const dict = object.dict;
-		if (dict.get(PDFName.of('Subtype')) !== PDFName.of('Image') || dict.get(PDFName.of('ColorSpace')) !== PDFName.of('DeviceRGB')) continue;
+		if (
+			dict.get(PDFName.of('Subtype')) !== PDFName.of('Image') ||
+			dict.get(PDFName.of('ColorSpace')) !== PDFName.of('DeviceRGB')
+		)
+			continue;
 		const width = (dict.get(PDFName.of('Width')) as PDFNumber).asNumber();
 		const height = (dict.get(PDFName.of('Height')) as PDFNumber).asNumber();
 		const rgb = decodePDFRawStream(object).decode();

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { expect, test } from '@playwright/test';
-import { startServer } from '../support/server.ts';
+import { extraPort, startServer } from '../support/server.ts';
 import { expectAccessible } from '../support/helpers.ts';
 
 /**
@@ -12,17 +12,24 @@ import { expectAccessible } from '../support/helpers.ts';
  */
 test.describe.configure({ mode: 'serial' });
 
-test('on an empty embedded database the server comes up, logs a one-time setup link, and the first admin is created from it', async ({ page }) => {
+test('on an empty embedded database the server comes up, logs a one-time setup link, and the first admin is created from it', async ({
+	page
+}) => {
 	const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'safer-learning-first-run-'));
-	const port = 4200 + test.info().workerIndex;
+	const port = extraPort(20 + test.info().workerIndex);
 	const server = await startServer({ DATA_DIR: dataDir, DATABASE_URL: '' }, port);
 	try {
-		console.log(`cold start on embedded PGlite (new data directory): ${Math.round(server.startupMs)} ms`);
+		console.log(
+			`cold start on embedded PGlite (new data directory): ${Math.round(server.startupMs)} ms`
+		);
 		expect(fs.existsSync(path.join(dataDir, 'pglite'))).toBe(true);
 		const health = await fetch(`http://127.0.0.1:${port}/healthz`);
 		expect(await health.json()).toEqual({ status: 'ok' });
 
-		const lines = server.output().split('\n').filter((l) => l.includes('/setup/'));
+		const lines = server
+			.output()
+			.split('\n')
+			.filter((l) => l.includes('/setup/'));
 		expect(lines).toHaveLength(1);
 		const setupPath = /\/setup\/[a-z2-7]+/.exec(lines[0]!)![0];
 
@@ -37,7 +44,9 @@ test('on an empty embedded database the server comes up, logs a one-time setup l
 		expect(second.stdout + second.stderr).toContain('is already in use by process');
 
 		await page.goto(`http://127.0.0.1:${port}${setupPath}`);
-		await expect(page.getByRole('heading', { name: 'Create the first partnership admin' })).toBeVisible();
+		await expect(
+			page.getByRole('heading', { name: 'Create the first partnership admin' })
+		).toBeVisible();
 		await expectAccessible(page);
 		await page.getByRole('button', { name: 'Create admin account' }).click();
 		await expect(page.getByTestId('error-summary')).toBeFocused();
@@ -50,7 +59,9 @@ test('on an empty embedded database the server comes up, logs a one-time setup l
 		await page.getByLabel('Confirm new password').fill('kestrel over castle hill');
 		await page.getByRole('button', { name: 'Create admin account' }).click();
 		await expect(page).toHaveURL(/\/admin\?welcome=1$/);
-		await expect(page.getByRole('heading', { level: 1, name: 'Partnership admin', exact: true })).toBeVisible();
+		await expect(
+			page.getByRole('heading', { level: 1, name: 'Partnership admin', exact: true })
+		).toBeVisible();
 		await expect(page.getByRole('banner')).toContainText('Safer Kirklees');
 
 		// The link is single use.

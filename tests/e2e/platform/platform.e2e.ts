@@ -17,12 +17,21 @@ test('pages carry the security headers and a nonce-based CSP', async ({ request 
 test('bad input gets a clear 4xx, never a 500', async ({ request, baseURL }) => {
 	// Accept text/html as a browser without JavaScript does (otherwise SvelteKit answers actions as JSON).
 	const headers = { origin: baseURL!, accept: 'text/html' };
-	const huge = await request.post('/sign-in', { form: { email: 'a'.repeat(100_000) + '@x.example', password: 'b'.repeat(100_000) }, headers });
+	const huge = await request.post('/sign-in', {
+		form: { email: 'a'.repeat(100_000) + '@x.example', password: 'b'.repeat(100_000) },
+		headers
+	});
 	expect(huge.status()).toBe(400);
 	expect(await huge.text()).toContain('Enter a correct email address and password');
-	const malformed = await request.post('/forgot-password', { data: '%%%not a form', headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' } });
+	const malformed = await request.post('/forgot-password', {
+		data: '%%%not a form',
+		headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' }
+	});
 	expect(malformed.status()).toBeLessThan(500);
-	const crossSite = await request.post('/sign-in', { form: { email: 'x@example.org', password: 'y' }, headers: { ...headers, origin: 'https://evil.example' } });
+	const crossSite = await request.post('/sign-in', {
+		form: { email: 'x@example.org', password: 'y' },
+		headers: { ...headers, origin: 'https://evil.example' }
+	});
 	expect(crossSite.status()).toBe(403);
 	const notFound = await request.get('/no-such-page');
 	expect(notFound.status()).toBe(404);

@@ -3,7 +3,9 @@ import { expectAccessible } from '../support/helpers.ts';
 import { makeZip, minimalManifest } from '../../fixtures/scorm/zip-writer.ts';
 import { FIXTURES, pageAs } from './support.ts';
 
-test('admins upload packages, are told clearly what is wrong with a bad one, edit the course and add a version', async ({ browser }) => {
+test('admins upload packages, are told clearly what is wrong with a bad one, edit the course and add a version', async ({
+	browser
+}) => {
 	const admin = await pageAs(browser, 'admin');
 	await admin.goto('/admin');
 	await admin.getByRole('link', { name: 'SCORM packages' }).click();
@@ -16,7 +18,9 @@ test('admins upload packages, are told clearly what is wrong with a bad one, edi
 		{ name: 'index.html', data: 'x' },
 		{ name: '../../etc/cron.d/evil', data: 'x' }
 	]);
-	await admin.getByLabel('SCORM package (.zip file)').setInputFiles({ name: 'evil.zip', mimeType: 'application/zip', buffer: evil });
+	await admin
+		.getByLabel('SCORM package (.zip file)')
+		.setInputFiles({ name: 'evil.zip', mimeType: 'application/zip', buffer: evil });
 	await admin.getByRole('button', { name: 'Upload and check' }).click();
 	const summary = admin.getByTestId('error-summary');
 	await expect(summary).toBeFocused();
@@ -25,16 +29,26 @@ test('admins upload packages, are told clearly what is wrong with a bad one, edi
 	await expectAccessible(admin);
 
 	// no manifest at the top: the fix is spelled out
-	await admin.getByLabel('SCORM package (.zip file)').setInputFiles({ name: 'nested.zip', mimeType: 'application/zip', buffer: makeZip([{ name: 'course/imsmanifest.xml', data: minimalManifest() }]) });
+	await admin.getByLabel('SCORM package (.zip file)').setInputFiles({
+		name: 'nested.zip',
+		mimeType: 'application/zip',
+		buffer: makeZip([{ name: 'course/imsmanifest.xml', data: minimalManifest() }])
+	});
 	await admin.getByRole('button', { name: 'Upload and check' }).click();
-	await expect(admin.getByTestId('error-summary')).toContainText('Zip the contents of that folder, not the folder itself');
+	await expect(admin.getByTestId('error-summary')).toContainText(
+		'Zip the contents of that folder, not the folder itself'
+	);
 
 	// a good one
-	await admin.getByLabel('SCORM package (.zip file)').setInputFiles(`${FIXTURES}/ContentPackagingOneFilePerSCO_SCORM20043rdEdition.zip`);
+	await admin
+		.getByLabel('SCORM package (.zip file)')
+		.setInputFiles(`${FIXTURES}/ContentPackagingOneFilePerSCO_SCORM20043rdEdition.zip`);
 	await admin.getByLabel('Course title').fill('Golf assets (SCORM 2004)');
 	await admin.getByRole('button', { name: 'Upload and check' }).click();
 	await admin.waitForURL(/\/admin\/scorm\/[0-9a-f-]{36}\?uploaded=1$/);
-	await expect(admin.getByRole('heading', { level: 1, name: 'Golf assets (SCORM 2004)' })).toBeVisible();
+	await expect(
+		admin.getByRole('heading', { level: 1, name: 'Golf assets (SCORM 2004)' })
+	).toBeVisible();
 	await expect(admin.getByText('SCORM 2004 3rd Edition').first()).toBeVisible();
 	await expectAccessible(admin);
 
@@ -47,13 +61,21 @@ test('admins upload packages, are told clearly what is wrong with a bad one, edi
 	await admin.getByLabel('Course title').fill('Golf assets, renamed');
 	await admin.getByLabel('Valid for (months)').fill('24');
 	await admin.getByRole('button', { name: 'Save course details' }).click();
-	await expect(admin.getByRole('status').filter({ hasText: 'Course details saved.' })).toBeVisible();
-	await expect(admin.getByRole('heading', { level: 1, name: 'Golf assets, renamed' })).toBeVisible();
+	await expect(
+		admin.getByRole('status').filter({ hasText: 'Course details saved.' })
+	).toBeVisible();
+	await expect(
+		admin.getByRole('heading', { level: 1, name: 'Golf assets, renamed' })
+	).toBeVisible();
 
 	// a new version: both kept, the new one current
-	await admin.getByLabel('New version (.zip file)').setInputFiles(`${FIXTURES}/ContentPackagingOneFilePerSCO_SCORM20043rdEdition.zip`);
+	await admin
+		.getByLabel('New version (.zip file)')
+		.setInputFiles(`${FIXTURES}/ContentPackagingOneFilePerSCO_SCORM20043rdEdition.zip`);
 	await admin.getByRole('button', { name: 'Upload new version' }).click();
-	await expect(admin.getByRole('status').filter({ hasText: 'Version 2 was checked and uploaded' })).toBeVisible();
+	await expect(
+		admin.getByRole('status').filter({ hasText: 'Version 2 was checked and uploaded' })
+	).toBeVisible();
 	const versions = admin.getByRole('table', { name: 'Every version uploaded' });
 	await expect(versions.getByRole('row')).toHaveCount(3);
 	await expect(versions.getByRole('row').nth(1)).toContainText('v2');

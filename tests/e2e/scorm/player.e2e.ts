@@ -1,6 +1,16 @@
 import { expect, test, type Page } from '@playwright/test';
 import { expectAccessible } from '../support/helpers.ts';
-import { Player, expectPlayerAccessible, maliciousZip, passGolfQuiz, signIn, supportRow, uploadPackage, CONTENT_ORIGIN } from './support.ts';
+import {
+	Player,
+	expectPlayerAccessible,
+	maliciousZip,
+	passGolfQuiz,
+	signIn,
+	startPackage,
+	supportRow,
+	uploadPackage,
+	CONTENT_ORIGIN
+} from './support.ts';
 
 /**
  * The golf samples (Rustici Software, CC BY 3.0; see tests/fixtures/scorm/ATTRIBUTION.md) played
@@ -16,14 +26,23 @@ const acceptDialogs = (page: Page, seen: string[] = []) => {
 };
 
 test.describe('SCORM player', () => {
-	test('SCORM 1.2 RuntimeBasicCalls: played through to a pass, recorded with status and score', async ({ page, browser }) => {
-		const { slug, adminUrl } = await uploadPackage(browser, 'RuntimeBasicCalls_SCORM12.zip', 'Golf basics (SCORM 1.2)');
+	test('SCORM 1.2 RuntimeBasicCalls: played through to a pass, recorded with status and score', async ({
+		page,
+		browser
+	}) => {
+		const { slug, adminUrl } = await uploadPackage(
+			browser,
+			'RuntimeBasicCalls_SCORM12.zip',
+			'Golf basics (SCORM 1.2)'
+		);
 		acceptDialogs(page);
 		await signIn(page, 'scormLearner12', '/courses');
 		// the package is a course in the learner's catalogue like any other
 		await page.getByRole('link', { name: 'Golf basics (SCORM 1.2)' }).click();
 		await page.waitForURL(`**/scorm/${slug}`);
-		await expect(page.getByRole('heading', { level: 1, name: 'Golf basics (SCORM 1.2)' })).toBeVisible();
+		await expect(
+			page.getByRole('heading', { level: 1, name: 'Golf basics (SCORM 1.2)' })
+		).toBeVisible();
 		await expectAccessible(page);
 		await page.getByRole('link', { name: 'Start the course' }).click();
 		const player = new Player(page);
@@ -45,19 +64,22 @@ test.describe('SCORM player', () => {
 		await expect(field('score')).toHaveText('100 of 100');
 		await expect(field('location')).toHaveText('14');
 		await expect(field('time')).not.toHaveText('0 s');
-		await expect(admin.getByTestId('scorm-commit-history').getByText('final').first()).toBeVisible();
+		await expect(
+			admin.getByTestId('scorm-commit-history').getByText('final').first()
+		).toBeVisible();
 		await expectAccessible(admin);
 		await admin.context().close();
 	});
 
-	test('SCORM 2004 3rd Edition RuntimeBasicCalls: played through to a pass; the SCO\'s exitAll returns to the course', async ({ page, browser }) => {
-		const { slug, adminUrl } = await uploadPackage(browser, 'RuntimeBasicCalls_SCORM20043rdEdition.zip', 'Golf basics (SCORM 2004)');
-		acceptDialogs(page);
-		await signIn(page, 'scormLearner2004', `/scorm/${slug}`);
-		await page.getByRole('link', { name: 'Start the course' }).click();
-		const player = new Player(page);
-		await player.waitForContent();
-		await expect(page.locator('.player-stage')).toHaveAttribute('data-state', 'running');
+	test("SCORM 2004 3rd Edition RuntimeBasicCalls: played through to a pass; the SCO's exitAll returns to the course", async ({
+		page,
+		browser
+	}) => {
+		const { slug, adminUrl, player } = await startPackage(page, browser, {
+			zip: 'RuntimeBasicCalls_SCORM20043rdEdition.zip',
+			title: 'Golf basics (SCORM 2004)',
+			who: 'scormLearner2004'
+		});
 		const next = player.sco.getByRole('button', { name: 'Next ->' });
 		for (let i = 0; i < 14; i++) await next.click();
 		await passGolfQuiz(await player.contentFrame('assessmenttemplate.html'));
@@ -74,14 +96,15 @@ test.describe('SCORM player', () => {
 		await admin.context().close();
 	});
 
-	test('closing the tab half-way and coming back resumes at the bookmark', async ({ page, browser }) => {
-		const { slug, adminUrl } = await uploadPackage(browser, 'RuntimeBasicCalls_SCORM12.zip', 'Golf resume (SCORM 1.2)');
-		acceptDialogs(page);
-		await signIn(page, 'scormResumer', `/scorm/${slug}`);
-		await page.getByRole('link', { name: 'Start the course' }).click();
-		const player = new Player(page);
-		await player.waitForContent();
-		await expect(page.locator('.player-stage')).toHaveAttribute('data-state', 'running');
+	test('closing the tab half-way and coming back resumes at the bookmark', async ({
+		page,
+		browser
+	}) => {
+		const { slug, adminUrl, player } = await startPackage(page, browser, {
+			zip: 'RuntimeBasicCalls_SCORM12.zip',
+			title: 'Golf resume (SCORM 1.2)',
+			who: 'scormResumer'
+		});
 		const next = player.sco.getByRole('button', { name: 'Next ->' });
 		for (let i = 0; i < 5; i++) await next.click();
 		await player.contentFrame('Etiquette/Course.html');
@@ -96,7 +119,10 @@ test.describe('SCORM player', () => {
 		const context = page.context();
 		let offline = false;
 		await context.route('**/api/scorm/commit', (route) =>
-			(offline && (route.request().headers()['content-type'] ?? '').startsWith('application/json') ? route.abort('internetdisconnected') : route.continue()).catch(() => {})
+			(offline && (route.request().headers()['content-type'] ?? '').startsWith('application/json')
+				? route.abort('internetdisconnected')
+				: route.continue()
+			).catch(() => {})
 		);
 		offline = true;
 		await next.click();
@@ -132,10 +158,17 @@ test.describe('SCORM player', () => {
 		await admin.context().close();
 	});
 
-	test('RuntimeMinimumCalls (18 SCOs): table of contents, Next through every SCO, course completed', async ({ page, browser }) => {
+	test('RuntimeMinimumCalls (18 SCOs): table of contents, Next through every SCO, course completed', async ({
+		page,
+		browser
+	}) => {
 		// Eighteen launches, each loading its SCO and committing: about a minute on a busy 2-core machine.
 		test.slow();
-		const { slug } = await uploadPackage(browser, 'RuntimeMinimumCalls_SCORM12.zip', 'Golf in parts (SCORM 1.2)');
+		const { slug } = await uploadPackage(
+			browser,
+			'RuntimeMinimumCalls_SCORM12.zip',
+			'Golf in parts (SCORM 1.2)'
+		);
 		await signIn(page, 'scormMulti', `/scorm/${slug}`);
 		const contents = page.getByRole('list').filter({ hasText: 'How to Play' });
 		await expect(contents.getByRole('link')).toHaveCount(18);
@@ -150,7 +183,8 @@ test.describe('SCORM player', () => {
 			await expect(page.getByRole('heading', { level: 1 })).toHaveText(titles[i]!);
 			await expect(page.locator('.player-stage')).toHaveAttribute('data-state', 'running');
 			if (i === 0) await expectPlayerAccessible(page);
-			if (i < titles.length - 1) await page.getByRole('button', { name: 'Next', exact: true }).click();
+			if (i < titles.length - 1)
+				await page.getByRole('button', { name: 'Next', exact: true }).click();
 		}
 		await expect(page.getByRole('button', { name: 'Next', exact: true })).toHaveCount(0);
 		await page.getByRole('link', { name: 'Save and exit' }).click();
@@ -159,8 +193,15 @@ test.describe('SCORM player', () => {
 		await expect(page.getByText('18 of 18 parts done')).toBeVisible();
 	});
 
-	test('a malicious package cannot read the platform, act as the learner, or navigate the top window', async ({ page, browser }) => {
-		const { slug, adminUrl } = await uploadPackage(browser, maliciousZip(), 'Totally harmless course');
+	test('a malicious package cannot read the platform, act as the learner, or navigate the top window', async ({
+		page,
+		browser
+	}) => {
+		const { slug, adminUrl } = await uploadPackage(
+			browser,
+			maliciousZip(),
+			'Totally harmless course'
+		);
 		await signIn(page, 'scormTarget', `/scorm/${slug}`);
 		await page.getByRole('link', { name: 'Start the course' }).click();
 		const player = new Player(page);
@@ -176,7 +217,9 @@ test.describe('SCORM player', () => {
 		// cross-site, without CORS: the browser refuses to hand over the response at all
 		expect(r.readAccount).toBe('blocked: TypeError');
 		expect(r.callApi).toBe('blocked: TypeError');
-		expect(Object.values(r).filter((v) => typeof v === 'string' && v.startsWith('LEAKED'))).toEqual([]);
+		expect(Object.values(r).filter((v) => typeof v === 'string' && v.startsWith('LEAKED'))).toEqual(
+			[]
+		);
 		// Top navigation was refused by the sandbox: we are still on the player, still signed in.
 		await page.waitForTimeout(1000);
 		expect(page.url()).toBe(playerUrl);

@@ -22,7 +22,9 @@ export async function signIn(page: Page, who: WorldKey, next?: string) {
 		await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
 		await page.getByRole('button', { name: 'Sign in' }).click();
 		try {
-			await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible({ timeout: attempt === 1 ? 5000 : 10_000 });
+			await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible({
+				timeout: attempt === 1 ? 5000 : 10_000
+			});
 			return;
 		} catch (e) {
 			if (attempt >= 2) throw e;
@@ -37,10 +39,17 @@ export async function pageAs(browser: Browser, who: WorldKey): Promise<Page> {
 }
 
 /** Uploads a package through the admin UI, as an admin would; returns where learners open it. */
-export async function uploadPackage(browser: Browser, zip: string | Buffer, title: string): Promise<{ slug: string; adminUrl: string }> {
+export async function uploadPackage(
+	browser: Browser,
+	zip: string | Buffer,
+	title: string
+): Promise<{ slug: string; adminUrl: string }> {
 	const admin = await pageAs(browser, 'admin');
 	await admin.goto('/admin/scorm');
-	const file = typeof zip === 'string' ? path.join(FIXTURES, zip) : { name: 'package.zip', mimeType: 'application/zip', buffer: zip };
+	const file =
+		typeof zip === 'string'
+			? path.join(FIXTURES, zip)
+			: { name: 'package.zip', mimeType: 'application/zip', buffer: zip };
 	await admin.getByLabel('SCORM package (.zip file)').setInputFiles(file);
 	await admin.getByLabel('Course title').fill(title);
 	await admin.getByRole('button', { name: 'Upload and check' }).click();
@@ -66,8 +75,13 @@ export function maliciousZip(): Buffer {
  * content, not the platform's, so axe checks the page around it.
  */
 export async function expectPlayerAccessible(page: Page) {
-	const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).exclude('#scorm-frame').analyze();
-	const summary = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+	const results = await new AxeBuilder({ page })
+		.withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'])
+		.exclude('#scorm-frame')
+		.analyze();
+	const summary = results.violations.map(
+		(v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`
+	);
 	expect(summary, `axe violations on ${page.url()}`).toEqual([]);
 }
 
@@ -79,30 +93,77 @@ export class Player {
 	}
 	async waitForContent() {
 		await expect(this.page.locator('#scorm-frame')).toBeVisible();
-		await expect(this.page.locator('#scorm-frame')).toHaveAttribute('src', `${CONTENT_ORIGIN}/player/wrapper.html`);
+		await expect(this.page.locator('#scorm-frame')).toHaveAttribute(
+			'src',
+			`${CONTENT_ORIGIN}/player/wrapper.html`
+		);
 	}
 	/** the frame the golf samples show their pages in */
 	contentFrame(urlPart: string): Promise<Frame> {
 		return expect
-			.poll(() => this.page.frames().find((f) => f.url().includes(urlPart)) ?? null, { timeout: 15_000 })
+			.poll(() => this.page.frames().find((f) => f.url().includes(urlPart)) ?? null, {
+				timeout: 15_000
+			})
 			.not.toBeNull()
 			.then(() => this.page.frames().find((f) => f.url().includes(urlPart))!);
 	}
 	async saved() {
-		await expect(this.page.getByTestId('save-status')).toHaveText(/Progress saved/, { timeout: 15_000 });
+		await expect(this.page.getByTestId('save-status')).toHaveText(/Progress saved/, {
+			timeout: 15_000
+		});
 	}
+}
+
+/**
+ * Uploads a package, signs the learner in on its course page and starts it (by tap on a touch
+ * screen); resolves once the package is running. The packages' own dialogs are accepted.
+ */
+export async function startPackage(
+	page: Page,
+	browser: Browser,
+	options: { zip: string; title: string; who: WorldKey; tap?: boolean }
+) {
+	const { slug, adminUrl } = await uploadPackage(browser, options.zip, options.title);
+	page.on('dialog', (d) => void d.accept());
+	await signIn(page, options.who, `/scorm/${slug}`);
+	const start = page.getByRole('link', { name: 'Start the course' });
+	await (options.tap ? start.tap() : start.click());
+	const player = new Player(page);
+	await player.waitForContent();
+	await expect(page.locator('.player-stage')).toHaveAttribute('data-state', 'running');
+	return { slug, adminUrl, player };
 }
 
 /** Answers the golf sample's quiz correctly (the test reads the answers the page carries) and submits it. */
 export async function passGolfQuiz(frame: Frame) {
-	await frame.waitForFunction(() => typeof (window as unknown as { test?: unknown }).test === 'object');
+	await frame.waitForFunction(
+		() => typeof (window as unknown as { test?: unknown }).test === 'object'
+	);
 	await frame.evaluate(() => {
-		type Q = { Id: string; Type: string; Answers: string[] | null; CorrectAnswer: string | number | boolean };
+		type Q = {
+			Id: string;
+			Type: string;
+			Answers: string[] | null;
+			CorrectAnswer: string | number | boolean;
+		};
 		const test = (window as unknown as { test: { Questions: Q[] } }).test;
 		for (const q of test.Questions) {
-			if (q.Type === 'choice') (document.getElementById(`question_${q.Id}_${q.Answers!.indexOf(String(q.CorrectAnswer))}`) as HTMLInputElement).checked = true;
-			else if (q.Type === 'true-false') (document.getElementById(`question_${q.Id}_${q.CorrectAnswer ? 'True' : 'False'}`) as HTMLInputElement).checked = true;
-			else (document.getElementById(`question_${q.Id}_Text`) as HTMLInputElement).value = String(q.CorrectAnswer);
+			if (q.Type === 'choice')
+				(
+					document.getElementById(
+						`question_${q.Id}_${q.Answers!.indexOf(String(q.CorrectAnswer))}`
+					) as HTMLInputElement
+				).checked = true;
+			else if (q.Type === 'true-false')
+				(
+					document.getElementById(
+						`question_${q.Id}_${q.CorrectAnswer ? 'True' : 'False'}`
+					) as HTMLInputElement
+				).checked = true;
+			else
+				(document.getElementById(`question_${q.Id}_Text`) as HTMLInputElement).value = String(
+					q.CorrectAnswer
+				);
 		}
 	});
 	await frame.getByRole('button', { name: 'Submit Answers' }).click();
@@ -110,11 +171,21 @@ export async function passGolfQuiz(frame: Frame) {
 }
 
 /** Reads the admin support view for a learner: one row per part of the package. */
-export async function supportRow(browser: Browser, adminUrl: string, learnerName: string, item: string) {
+export async function supportRow(
+	browser: Browser,
+	adminUrl: string,
+	learnerName: string,
+	item: string
+) {
 	const admin = await pageAs(browser, 'admin');
 	await admin.goto(adminUrl);
-	await admin.getByRole('link', { name: new RegExp(`^Support view for ${learnerName}`) }).first().click();
-	await expect(admin.getByRole('heading', { level: 1, name: `${learnerName}: what is stored` })).toBeVisible();
+	await admin
+		.getByRole('link', { name: new RegExp(`^Support view for ${learnerName}`) })
+		.first()
+		.click();
+	await expect(
+		admin.getByRole('heading', { level: 1, name: `${learnerName}: what is stored` })
+	).toBeVisible();
 	const row = admin.locator(`[data-testid="scorm-support-items"] tr[data-item="${item}"]`);
 	return { admin, row, field: (name: string) => row.locator(`[data-field="${name}"]`) };
 }

@@ -1,11 +1,15 @@
 import AxeBuilder from '@axe-core/playwright';
-import { expect, type Browser, type Page } from '@playwright/test';
+import { expect, type Browser, type Locator, type Page } from '@playwright/test';
 import { PASSWORD, WORLD, type WorldKey } from './world.ts';
 
 /** WCAG 2.2 AA: zero violations, reported by rule and element so a failure says what to fix. */
 export async function expectAccessible(page: Page) {
-	const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
-	const summary = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+	const results = await new AxeBuilder({ page })
+		.withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'])
+		.analyze();
+	const summary = results.violations.map(
+		(v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`
+	);
 	expect(summary, `axe violations on ${page.url()}`).toEqual([]);
 }
 
@@ -13,7 +17,9 @@ export class SignInPage {
 	constructor(readonly page: Page) {}
 	async goto(next?: string) {
 		// Wait for the page's scripts, so hydration cannot reset what the test is about to type.
-		await this.page.goto(next ? `/sign-in?next=${encodeURIComponent(next)}` : '/sign-in', { waitUntil: 'networkidle' });
+		await this.page.goto(next ? `/sign-in?next=${encodeURIComponent(next)}` : '/sign-in', {
+			waitUntil: 'networkidle'
+		});
 	}
 	async signIn(email: string, password: string) {
 		await this.page.getByLabel('Email address').fill(email);
@@ -38,7 +44,11 @@ export async function pageAs(browser: Browser, who: WorldKey) {
 }
 
 /** Reads the newest email to an address from the admin outbox and returns the first link in it. */
-export async function linkFromOutbox(adminPage: Page, to: string, pathPrefix: string): Promise<string> {
+export async function linkFromOutbox(
+	adminPage: Page,
+	to: string,
+	pathPrefix: string
+): Promise<string> {
 	await adminPage.goto('/admin/outbox');
 	const message = adminPage.locator('section.card', { hasText: `To ${to}` }).first();
 	await expect(message).toBeVisible();
@@ -50,6 +60,29 @@ export async function linkFromOutbox(adminPage: Page, to: string, pathPrefix: st
 
 /** Nothing wider than the viewport: the page works from 320px. */
 export async function expectNoHorizontalScroll(page: Page) {
-	const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+	const overflow = await page.evaluate(
+		() => document.documentElement.scrollWidth - document.documentElement.clientWidth
+	);
 	expect(overflow).toBeLessThanOrEqual(0);
+}
+
+/** Accessible and without sideways scroll on a 320 px phone, then back to the size it was. */
+export async function expectAccessibleAtPhoneWidth(page: Page) {
+	const size = page.viewportSize();
+	await page.setViewportSize({ width: 320, height: 700 });
+	await expectAccessible(page);
+	await expectNoHorizontalScroll(page);
+	if (size) await page.setViewportSize(size);
+}
+
+/**
+ * Types a date (YYYY-MM-DD, or '' to clear it) into a GOV.UK date input, found by its legend, as a
+ * person would: day, month, year, without leading zeros.
+ */
+export async function fillDateInput(scope: Page | Locator, legend: string, isoDate: string) {
+	const [year = '', month = '', day = ''] = isoDate ? isoDate.split('-') : [];
+	const group = scope.getByRole('group', { name: legend, exact: true });
+	await group.getByLabel('Day').fill(day && String(Number(day)));
+	await group.getByLabel('Month').fill(month && String(Number(month)));
+	await group.getByLabel('Year').fill(year);
 }

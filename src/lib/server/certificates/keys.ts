@@ -1,8 +1,14 @@
-import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, scryptSync, type KeyObject } from 'node:crypto';
+import {
+	createPrivateKey,
+	createPublicKey,
+	generateKeyPairSync,
+	type KeyObject
+} from 'node:crypto';
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/types.ts';
 import { signingKeys } from '../db/schema.ts';
 import { logger } from '../logger.ts';
+import { SecretBoxError, openSecret, sealSecret } from '../crypto/secret-box.ts';
 import { publicKeyMultibase, rawPublicKey, sha256 } from './signing.ts';
 
 /**
@@ -17,7 +23,6 @@ import { publicKeyMultibase, rawPublicKey, sha256 } from './signing.ts';
  */
 
 const KEY_LOCK = 7245051;
-const SCRYPT = { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 } as const;
 
 export interface SigningKey {
 	keyId: string;
@@ -51,23 +56,17 @@ export function keyIdFor(publicKey: KeyObject): string {
 }
 
 export function encryptPrivateKey(der: Buffer, secret: string, keyId: string): string {
-	const salt = randomBytes(16);
-	const iv = randomBytes(12);
-	const cipher = createCipheriv('aes-256-gcm', scryptSync(secret, salt, 32, SCRYPT), iv);
-	cipher.setAAD(Buffer.from(keyId));
-	const body = Buffer.concat([cipher.update(der), cipher.final()]);
-	return ['v1', salt, iv, cipher.getAuthTag(), body].map((p) => (typeof p === 'string' ? p : p.toString('base64'))).join('.');
+	return sealSecret(der, secret, keyId);
 }
 
 export function decryptPrivateKey(stored: string, secret: string, keyId: string): Buffer {
-	const [version, salt, iv, tag, body] = stored.split('.');
-	if (version !== 'v1' || !salt || !iv || !tag || !body) throw new SigningKeyError(`The stored signing key ${keyId} is not in a format this version understands.`);
 	try {
-		const decipher = createDecipheriv('aes-256-gcm', scryptSync(secret, Buffer.from(salt, 'base64'), 32, SCRYPT), Buffer.from(iv, 'base64'));
-		decipher.setAAD(Buffer.from(keyId));
-		decipher.setAuthTag(Buffer.from(tag, 'base64'));
-		return Buffer.concat([decipher.update(Buffer.from(body, 'base64')), decipher.final()]);
-	} catch {
+		return openSecret(stored, secret, keyId);
+	} catch (e) {
+		if (e instanceof SecretBoxError && e.message.startsWith('not in a format'))
+			throw new SigningKeyError(
+				`The stored signing key ${keyId} is not in a format this version understands.`
+			);
 		throw new SigningKeyError(
 			`CERTIFICATE_KEY_SECRET does not unlock the certificate signing key ${keyId}. Set the secret it was stored with.`
 		);
@@ -91,7 +90,9 @@ function unlock(row: KeyRow, secret: string | undefined): SigningKey {
 			throw new SigningKeyError(
 				`The certificate signing key ${row.keyId} is encrypted, but CERTIFICATE_KEY_SECRET is not set. Set it to the secret the key was stored with.`
 			);
-		const der = row.encrypted ? decryptPrivateKey(row.privateKey, secret!, row.keyId) : Buffer.from(row.privateKey, 'base64');
+		const der = row.encrypted
+			? decryptPrivateKey(row.privateKey, secret!, row.keyId)
+			: Buffer.from(row.privateKey, 'base64');
 		privateKey = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
 		unlocked.set(row.keyId, privateKey);
 	}
@@ -99,7 +100,12 @@ function unlock(row: KeyRow, secret: string | undefined): SigningKey {
 }
 
 async function newestActiveKey(tx: Db): Promise<KeyRow | undefined> {
-	const [row] = await tx.select().from(signingKeys).where(isNull(signingKeys.retiredAt)).orderBy(desc(signingKeys.createdAt)).limit(1);
+	const [row] = await tx
+		.select()
+		.from(signingKeys)
+		.where(isNull(signingKeys.retiredAt))
+		.orderBy(desc(signingKeys.createdAt))
+		.limit(1);
 	return row;
 }
 
@@ -126,7 +132,11 @@ async function createKey(tx: Db, secret: string | undefined, now: Date): Promise
  * The key that signs new certificates, created if there is none. Call inside a transaction: the
  * advisory lock is then held until it ends, so two instances never create two current keys.
  */
-export async function currentSigningKey(tx: Db, secret = keySecretFromEnv(), now = new Date()): Promise<SigningKey> {
+export async function currentSigningKey(
+	tx: Db,
+	secret = keySecretFromEnv(),
+	now = new Date()
+): Promise<SigningKey> {
 	const existing = await newestActiveKey(tx);
 	if (existing) return unlock(existing, secret);
 	await tx.execute(sql`select pg_advisory_xact_lock(${KEY_LOCK})`);
@@ -138,7 +148,27 @@ export async function currentSigningKey(tx: Db, secret = keySecretFromEnv(), now
  * stops start-up with a clear message, rather than failing later when someone completes a
  * course), and encrypts keys stored in the clear once a secret is set.
  */
-export async function ensureSigningKey(db: Db, secret = keySecretFromEnv(), now = new Date()): Promise<{ keyId: string; created: boolean }> {
+export async function ensureSigningKey(
+	db: Db,
+	secret = keySecretFromEnv(),
+	now = new Date()
+): Promise<{ keyId: string; created: boolean }> {
+	// The usual start: a current key exists and unlocks, and none needs encrypting. No lock taken.
+	const current = await newestActiveKey(db);
+	if (
+		current &&
+		!(
+			secret &&
+			(
+				await db
+					.select({ keyId: signingKeys.keyId })
+					.from(signingKeys)
+					.where(eq(signingKeys.encrypted, false))
+					.limit(1)
+			).length
+		)
+	)
+		return { keyId: unlock(current, secret).keyId, created: false };
 	return db.transaction(async (tx) => {
 		await tx.execute(sql`select pg_advisory_xact_lock(${KEY_LOCK})`);
 		let row = await newestActiveKey(tx);
@@ -160,22 +190,46 @@ export async function ensureSigningKey(db: Db, secret = keySecretFromEnv(), now 
 	});
 }
 
-function published(row: Pick<KeyRow, 'keyId' | 'publicKey' | 'createdAt' | 'retiredAt'>): PublishedKey {
-	const publicKey = createPublicKey({ key: Buffer.from(row.publicKey, 'base64'), format: 'der', type: 'spki' });
+function published(
+	row: Pick<KeyRow, 'keyId' | 'publicKey' | 'createdAt' | 'retiredAt'>
+): PublishedKey {
+	const publicKey = createPublicKey({
+		key: Buffer.from(row.publicKey, 'base64'),
+		format: 'der',
+		type: 'spki'
+	});
 	const raw = rawPublicKey(publicKey);
-	return { keyId: row.keyId, publicKey, raw, multibase: publicKeyMultibase(raw), createdAt: row.createdAt, retiredAt: row.retiredAt };
+	return {
+		keyId: row.keyId,
+		publicKey,
+		raw,
+		multibase: publicKeyMultibase(raw),
+		createdAt: row.createdAt,
+		retiredAt: row.retiredAt
+	};
 }
 
-const publicColumns = { keyId: signingKeys.keyId, publicKey: signingKeys.publicKey, createdAt: signingKeys.createdAt, retiredAt: signingKeys.retiredAt };
+const publicColumns = {
+	keyId: signingKeys.keyId,
+	publicKey: signingKeys.publicKey,
+	createdAt: signingKeys.createdAt,
+	retiredAt: signingKeys.retiredAt
+};
 
 /** Every key that has ever signed, current and retired: what the public key document lists. */
 export async function publishedKeys(db: Db): Promise<PublishedKey[]> {
-	const rows = await db.select(publicColumns).from(signingKeys).orderBy(desc(signingKeys.createdAt));
+	const rows = await db
+		.select(publicColumns)
+		.from(signingKeys)
+		.orderBy(desc(signingKeys.createdAt));
 	return rows.map(published);
 }
 
 export async function publishedKey(db: Db, keyId: string): Promise<PublishedKey | null> {
 	if (keyId.length > 100) return null;
-	const [row] = await db.select(publicColumns).from(signingKeys).where(eq(signingKeys.keyId, keyId));
+	const [row] = await db
+		.select(publicColumns)
+		.from(signingKeys)
+		.where(eq(signingKeys.keyId, keyId));
 	return row ? published(row) : null;
 }

@@ -1,4 +1,7 @@
-import { PDFDict, PDFDocument, PDFHexString, PDFName, StandardFonts, rgb, type PDFFont, type RGB } from 'pdf-lib';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import { PDFDict, PDFDocument, PDFHexString, PDFName, rgb, type PDFFont, type RGB } from 'pdf-lib';
+import fontkit from '@pdf-lib/fontkit';
 import QRCode from 'qrcode';
 import { formatDate } from '../../format.ts';
 
@@ -23,7 +26,11 @@ export interface CertificatePdfInput {
 }
 
 /** Names of the document-information entries that carry the signature. */
-export const PDF_INFO_KEYS = { payload: 'SaferLearningCertificate', signature: 'SaferLearningSignature', keyId: 'SaferLearningKeyId' } as const;
+export const PDF_INFO_KEYS = {
+	payload: 'SaferLearningCertificate',
+	signature: 'SaferLearningSignature',
+	keyId: 'SaferLearningKeyId'
+} as const;
 
 const A4_LANDSCAPE: [number, number] = [841.89, 595.28];
 const MARGIN = 50;
@@ -36,30 +43,63 @@ function colour(hex: string): RGB {
 	return rgb(parseInt(m[1]!, 16) / 255, parseInt(m[2]!, 16) / 255, parseInt(m[3]!, 16) / 255);
 }
 
-/** Letters the standard PDF fonts (Windows-1252) lack and NFD does not take apart. */
-const FALLBACK: Record<string, string> = { Ł: 'L', ł: 'l', Đ: 'D', đ: 'd', Ħ: 'H', ħ: 'h', ı: 'i', Ŀ: 'L', ŀ: 'l', Ø: 'O', ø: 'o', Þ: 'Th', þ: 'th', '‐': '-', '‑': '-' };
+/**
+ * DejaVu Sans (from the dejavu-fonts-ttf package; Bitstream Vera licence) covers Latin Extended,
+ * Greek and Cyrillic, so names are drawn as written. Embedded as subsets: only the glyphs used.
+ * Read once per process from node_modules, which the server needs beside it anyway.
+ */
+const FONT_FILES = { regular: 'DejaVuSans.ttf', bold: 'DejaVuSans-Bold.ttf' } as const;
+let fontBytes: Record<keyof typeof FONT_FILES, Uint8Array> | undefined;
+function fonts() {
+	if (!fontBytes) {
+		const require = createRequire(import.meta.url);
+		const dir = require.resolve('dejavu-fonts-ttf/package.json').replace(/package\.json$/, 'ttf/');
+		const read = (file: string) => new Uint8Array(fs.readFileSync(dir + file));
+		fontBytes = { regular: read(FONT_FILES.regular), bold: read(FONT_FILES.bold) };
+	}
+	return fontBytes;
+}
 
 /**
- * Text the font can draw. The standard fonts cover Western European letters; others lose their
- * accents (Ș → S) or are replaced, so the PDF never fails to render. The exact name is in the signed
- * metadata, the JSON credential and on the verification page.
+ * fontkit parses a font file on every embed; the two files never change, so each is parsed once
+ * per process and the parsed font reused (each document still makes its own subset).
  */
+const parsed = new Map<Uint8Array, ReturnType<typeof fontkit.create>>();
+const cachedFontkit: typeof fontkit = {
+	create(data, postscriptName) {
+		if (!(data instanceof Uint8Array) || postscriptName)
+			return fontkit.create(data, postscriptName);
+		let font = parsed.get(data);
+		if (!font) parsed.set(data, (font = fontkit.create(data)));
+		return font;
+	}
+};
+
+/**
+ * Text the font can draw: anything outside it (a script DejaVu lacks, such as Chinese) becomes
+ * '?', so the PDF never fails to render. The exact name is in the signed metadata, the JSON
+ * credential and on the verification page.
+ */
+const characterSets = new WeakMap<PDFFont, Set<number>>();
 export function drawable(text: string, font: PDFFont): string {
-	const supported = new Set(font.getCharacterSet());
+	let supported = characterSets.get(font);
+	if (!supported) characterSets.set(font, (supported = new Set(font.getCharacterSet())));
 	let out = '';
 	for (const ch of text.normalize('NFC')) {
 		if (supported.has(ch.codePointAt(0)!)) out += ch;
-		else if (FALLBACK[ch]) out += FALLBACK[ch];
-		else {
-			const base = ch.normalize('NFD').replace(/\p{M}/gu, '');
-			out += base && [...base].every((c) => supported.has(c.codePointAt(0)!)) ? base : /\s/.test(ch) ? ' ' : '?';
-		}
+		else out += /\s/.test(ch) ? ' ' : '?';
 	}
 	return out;
 }
 
 /** Splits text into lines no wider than `width`, shrinking the size first (down to `minSize`). */
-function fit(text: string, font: PDFFont, size: number, minSize: number, width: number): { lines: string[]; size: number } {
+function fit(
+	text: string,
+	font: PDFFont,
+	size: number,
+	minSize: number,
+	width: number
+): { lines: string[]; size: number } {
 	let s = size;
 	while (s > minSize && font.widthOfTextAtSize(text, s) > width) s -= 1;
 	if (font.widthOfTextAtSize(text, s) <= width) return { lines: [text], size: s };
@@ -80,12 +120,18 @@ function fit(text: string, font: PDFFont, size: number, minSize: number, width: 
 export async function renderCertificatePdf(input: CertificatePdfInput): Promise<Uint8Array> {
 	const [doc, qr] = await Promise.all([
 		PDFDocument.create({ updateMetadata: false }),
-		QRCode.toBuffer(input.verifyUrl, { type: 'png', errorCorrectionLevel: 'M', margin: 2, scale: 4 })
+		QRCode.toBuffer(input.verifyUrl, {
+			type: 'png',
+			errorCorrectionLevel: 'M',
+			margin: 2,
+			scale: 4
+		})
 	]);
-	const [regular, bold, mono, qrImage] = await Promise.all([
-		doc.embedFont(StandardFonts.Helvetica),
-		doc.embedFont(StandardFonts.HelveticaBold),
-		doc.embedFont(StandardFonts.CourierBold),
+	doc.registerFontkit(cachedFontkit);
+	const bytes = fonts();
+	const [regular, bold, qrImage] = await Promise.all([
+		doc.embedFont(bytes.regular, { subset: true }),
+		doc.embedFont(bytes.bold, { subset: true }),
 		doc.embedPng(qr)
 	]);
 
@@ -116,9 +162,21 @@ export async function renderCertificatePdf(input: CertificatePdfInput): Promise<
 	// Partnership band
 	page.drawRectangle({ x: 0, y: H - 96, width: W, height: 96, color: brand });
 	const name = fit(drawable(input.partnershipName, bold), bold, 26, 14, inner);
-	page.drawText(name.lines[0]!, { x: MARGIN, y: H - 50, size: name.size, font: bold, color: rgb(1, 1, 1) });
+	page.drawText(name.lines[0]!, {
+		x: MARGIN,
+		y: H - 50,
+		size: name.size,
+		font: bold,
+		color: rgb(1, 1, 1)
+	});
 	const full = fit(drawable(input.partnershipFullName, regular), regular, 11, 8, inner);
-	page.drawText(full.lines[0]!, { x: MARGIN, y: H - 74, size: full.size, font: regular, color: rgb(1, 1, 1) });
+	page.drawText(full.lines[0]!, {
+		x: MARGIN,
+		y: H - 74,
+		size: full.size,
+		font: regular,
+		color: rgb(1, 1, 1)
+	});
 
 	// What it certifies
 	centred('Certificate of completion', bold, 30, 432);
@@ -143,11 +201,23 @@ export async function renderCertificatePdf(input: CertificatePdfInput): Promise<
 	const qrSize = 112;
 	page.drawImage(qrImage, { x: W - MARGIN - qrSize, y: 46, width: qrSize, height: qrSize });
 	const caption = 'Scan to check';
-	page.drawText(caption, { x: W - MARGIN - qrSize / 2 - regular.widthOfTextAtSize(caption, 9) / 2, y: 34, size: 9, font: regular, color: MUTED });
+	page.drawText(caption, {
+		x: W - MARGIN - qrSize / 2 - regular.widthOfTextAtSize(caption, 9) / 2,
+		y: 34,
+		size: 9,
+		font: regular,
+		color: MUTED
+	});
 	const textWidth = inner - qrSize - 24;
 	page.drawText('Certificate code', { x: MARGIN, y: 140, size: 10, font: regular, color: MUTED });
-	page.drawText(input.code, { x: MARGIN, y: 118, size: 20, font: mono, color: TEXT });
-	page.drawText('Anyone can check that this certificate is genuine and still valid at', { x: MARGIN, y: 94, size: 10, font: regular, color: TEXT });
+	page.drawText(input.code, { x: MARGIN, y: 118, size: 20, font: bold, color: TEXT }); // Crockford base32 has no look-alike letters
+	page.drawText('Anyone can check that this certificate is genuine and still valid at', {
+		x: MARGIN,
+		y: 94,
+		size: 10,
+		font: regular,
+		color: TEXT
+	});
 	const url = fit(drawable(input.verifyUrl, bold), bold, 11, 7, textWidth);
 	page.drawText(url.lines.join(''), { x: MARGIN, y: 78, size: url.size, font: bold, color: TEXT });
 	const issued = `Issued on ${formatDate(input.issuedAt)} by ${input.partnershipName}. Signed with Ed25519 key ${input.keyId}; the signature is in this file's document properties.`;

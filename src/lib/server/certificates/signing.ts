@@ -13,12 +13,14 @@ export type Json = string | number | boolean | null | Json[] | { [key: string]: 
  * (which is what RFC 8785 specifies). Keys whose value is undefined are left out, as in JSON.
  */
 export function canonicalJson(value: unknown): string {
-	if (value === null || typeof value === 'string' || typeof value === 'boolean') return JSON.stringify(value);
+	if (value === null || typeof value === 'string' || typeof value === 'boolean')
+		return JSON.stringify(value);
 	if (typeof value === 'number') {
 		if (!Number.isFinite(value)) throw new TypeError('canonical JSON has no NaN or Infinity');
 		return JSON.stringify(value);
 	}
-	if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
+	if (Array.isArray(value))
+		return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
 	if (typeof value === 'object') {
 		const entries = Object.entries(value as Record<string, unknown>)
 			.filter(([, v]) => v !== undefined)
@@ -34,7 +36,11 @@ export function signBytes(privateKey: KeyObject, data: Uint8Array): Buffer {
 	return sign(null, data, privateKey);
 }
 
-export function verifyBytes(publicKey: KeyObject, data: Uint8Array, signature: Uint8Array): boolean {
+export function verifyBytes(
+	publicKey: KeyObject,
+	data: Uint8Array,
+	signature: Uint8Array
+): boolean {
 	if (signature.length !== 64) return false;
 	try {
 		return verify(null, data, publicKey, signature);
@@ -87,7 +93,10 @@ export function rawPublicKey(key: KeyObject): Buffer {
 }
 
 export function publicKeyFromRaw(raw: Uint8Array): KeyObject {
-	return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(raw).toString('base64url') }, format: 'jwk' });
+	return createPublicKey({
+		key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(raw).toString('base64url') },
+		format: 'jwk'
+	});
 }
 
 /** Multikey encoding of an Ed25519 public key: multibase base58btc of 0xed01 + the raw key ("z6Mk…"). */

@@ -19,6 +19,11 @@ export const CONTACT_TOPICS = {
 	'modern-slavery': 'Modern slavery',
 	prevent: 'Radicalisation (Prevent)',
 	'fgm-forced-marriage': 'FGM and forced marriage',
+	lado: 'Concerns about someone who works with children (LADO)',
+	marac: 'High-risk domestic abuse (MARAC)',
+	'safeguarding-children-partnership': 'Safeguarding Children Partnership',
+	'safeguarding-adults-board': 'Safeguarding Adults Board',
+	'asb-case-review': 'ASB Case Review',
 	wellbeing: 'Your own wellbeing'
 } as const;
 
@@ -31,10 +36,19 @@ const optionalText = (max: number, message: string) =>
 		.transform((v) => v || null);
 
 const contactSchema = z.object({
-	topic: z.enum(Object.keys(CONTACT_TOPICS) as [keyof typeof CONTACT_TOPICS], { error: 'Choose a topic' }),
-	name: z.string({ error: 'Enter who to contact' }).trim().min(2, 'Enter who to contact').max(MAX_TEXT, `Enter ${MAX_TEXT} characters or fewer`),
+	topic: z.enum(Object.keys(CONTACT_TOPICS) as [keyof typeof CONTACT_TOPICS], {
+		error: 'Choose a topic'
+	}),
+	name: z
+		.string({ error: 'Enter who to contact' })
+		.trim()
+		.min(2, 'Enter who to contact')
+		.max(MAX_TEXT, `Enter ${MAX_TEXT} characters or fewer`),
 	phone: optionalText(40, 'Enter a phone number of 40 characters or fewer').pipe(
-		z.string().regex(/^[0-9+() -]+$/, 'Enter a phone number using digits, spaces and + ( ) only').nullable()
+		z
+			.string()
+			.regex(/^[0-9+() -]+$/, 'Enter a phone number using digits, spaces and + ( ) only')
+			.nullable()
 	),
 	url: optionalText(500, 'Enter a web address of 500 characters or fewer').pipe(
 		z.url({ protocol: /^https?$/, error: 'Enter a web address starting with https://' }).nullable()
@@ -42,8 +56,13 @@ const contactSchema = z.object({
 	notes: optionalText(MAX_LONG_TEXT, `Enter notes of ${MAX_LONG_TEXT} characters or fewer`)
 });
 
-export async function listContacts(db: Db) {
-	return db.select().from(localContacts).orderBy(asc(localContacts.topic), asc(localContacts.sortOrder));
+/** Admins only: the contacts as admins edit them. */
+export async function listContacts(db: Db, actor: AuthUser) {
+	assertAdmin(actor);
+	return db
+		.select()
+		.from(localContacts)
+		.orderBy(asc(localContacts.topic), asc(localContacts.sortOrder));
 }
 
 export async function saveContact(db: Db, actor: AuthUser, id: string | null, raw: unknown) {
@@ -51,13 +70,33 @@ export async function saveContact(db: Db, actor: AuthUser, id: string | null, ra
 	const input = parseInput(contactSchema, raw);
 	await db.transaction(async (tx) => {
 		if (id) {
-			const [before] = z.uuid().safeParse(id).success ? await tx.select().from(localContacts).where(eq(localContacts.id, id)) : [];
+			const [before] = z.uuid().safeParse(id).success
+				? await tx.select().from(localContacts).where(eq(localContacts.id, id))
+				: [];
 			if (!before) throw new NotFoundError('We could not find that contact.');
-			await tx.update(localContacts).set({ ...input, updatedAt: new Date() }).where(eq(localContacts.id, id));
-			await recordAudit(tx, { actorId: actor.id, action: 'contact.updated', targetType: 'contact', targetId: id, details: { from: { name: before.name, phone: before.phone, url: before.url }, to: input } });
+			await tx
+				.update(localContacts)
+				.set({ ...input, updatedAt: new Date() })
+				.where(eq(localContacts.id, id));
+			await recordAudit(tx, {
+				actorId: actor.id,
+				action: 'contact.updated',
+				targetType: 'contact',
+				targetId: id,
+				details: { from: { name: before.name, phone: before.phone, url: before.url }, to: input }
+			});
 		} else {
-			const [row] = await tx.insert(localContacts).values({ ...input, sortOrder: 100 }).returning({ id: localContacts.id });
-			await recordAudit(tx, { actorId: actor.id, action: 'contact.added', targetType: 'contact', targetId: row!.id, details: input });
+			const [row] = await tx
+				.insert(localContacts)
+				.values({ ...input, sortOrder: 100 })
+				.returning({ id: localContacts.id });
+			await recordAudit(tx, {
+				actorId: actor.id,
+				action: 'contact.added',
+				targetType: 'contact',
+				targetId: row!.id,
+				details: input
+			});
 		}
 	});
 }

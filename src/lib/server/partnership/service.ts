@@ -14,8 +14,23 @@ export async function seedPartnership(db: Db, data: PartnershipFile): Promise<vo
 		const p = data.partnership;
 		await tx
 			.insert(partnership)
-			.values({ id: 1, ...p, logo: p.logo ?? null })
-			.onConflictDoUpdate({ target: partnership.id, set: { ...p, logo: p.logo ?? null, updatedAt: new Date() } });
+			.values({
+				id: 1,
+				...p,
+				logo: p.logo ?? null,
+				privacy: data.privacy,
+				eventAccessNeedsRetentionDays: data.events.accessNeedsRetentionDays
+			})
+			.onConflictDoUpdate({
+				target: partnership.id,
+				set: {
+					...p,
+					logo: p.logo ?? null,
+					privacy: data.privacy,
+					eventAccessNeedsRetentionDays: data.events.accessNeedsRetentionDays,
+					updatedAt: new Date()
+				}
+			});
 		for (const org of data.organisations) {
 			const [row] = await tx
 				.insert(organisations)

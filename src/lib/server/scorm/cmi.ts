@@ -22,8 +22,10 @@ export interface LaunchLearner {
 }
 
 type Tree = Record<string, unknown>;
-const obj = (v: unknown): Tree => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Tree) : {});
-const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
+const obj = (v: unknown): Tree =>
+	v && typeof v === 'object' && !Array.isArray(v) ? (v as Tree) : {};
+const str = (v: unknown): string =>
+	typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '';
 
 /** "Lee Learner" → "Learner, Lee", as SCORM 1.2 cmi.core.student_name expects. */
 export function lastFirst(name: string): string {
@@ -69,7 +71,8 @@ export function buildLaunchCmi(
 				time_limit_action: item.timeLimitAction ?? ''
 			}
 		};
-		if (entry === 'resume' && Object.keys(obj(cmi.objectives)).length) out.objectives = cmi.objectives;
+		if (entry === 'resume' && Object.keys(obj(cmi.objectives)).length)
+			out.objectives = cmi.objectives;
 		return out;
 	}
 	const base: Tree = {
@@ -95,10 +98,16 @@ export function buildLaunchCmi(
 		completion_status: str(cmi.completion_status) || 'unknown',
 		success_status: str(cmi.success_status) || 'unknown',
 		progress_measure: str(cmi.progress_measure),
-		score: { scaled: str(score.scaled), raw: str(score.raw), min: str(score.min), max: str(score.max) }
+		score: {
+			scaled: str(score.scaled),
+			raw: str(score.raw),
+			min: str(score.min),
+			max: str(score.max)
+		}
 	};
 	if (Object.keys(obj(cmi.objectives)).length) out.objectives = cmi.objectives;
 	if (Object.keys(obj(cmi.interactions)).length) out.interactions = cmi.interactions;
-	if (Object.keys(obj(cmi.comments_from_learner)).length) out.comments_from_learner = cmi.comments_from_learner;
+	if (Object.keys(obj(cmi.comments_from_learner)).length)
+		out.comments_from_learner = cmi.comments_from_learner;
 	return out;
 }

@@ -9,7 +9,7 @@ import { scormPackageFiles, scormPackageVersions } from '../db/schema-scorm.ts';
 import { logger } from '../logger.ts';
 import { contentKey, verifyContentSignature } from './content-url.ts';
 import { scormSettings, type ScormSettings } from './settings.ts';
-import { scormStorage, type ScormStorage } from './storage.ts';
+import { scormStorage, StorageUnavailableError, type ScormStorage } from './storage.ts';
 import { WRAPPER_CSS, WRAPPER_HTML, wrapperScript } from './wrapper.ts';
 
 /**
@@ -48,9 +48,19 @@ class FileIndex {
 			this.cache.set(versionId, hit);
 			return hit;
 		}
-		const [version] = await this.db.select({ id: scormPackageVersions.id }).from(scormPackageVersions).where(eq(scormPackageVersions.id, versionId));
+		const [version] = await this.db
+			.select({ id: scormPackageVersions.id })
+			.from(scormPackageVersions)
+			.where(eq(scormPackageVersions.id, versionId));
 		const files = version
-			? new Map((await this.db.select({ path: scormPackageFiles.path, type: scormPackageFiles.contentType }).from(scormPackageFiles).where(eq(scormPackageFiles.versionId, versionId))).map((f) => [f.path, f.type]))
+			? new Map(
+					(
+						await this.db
+							.select({ path: scormPackageFiles.path, type: scormPackageFiles.contentType })
+							.from(scormPackageFiles)
+							.where(eq(scormPackageFiles.versionId, versionId))
+					).map((f) => [f.path, f.type])
+				)
 			: null;
 		// Only versions that exist are remembered (versions are immutable once recorded).
 		if (files) {
@@ -71,12 +81,24 @@ export function createContentHandler(db: Db, settings: ScormSettings, storage: S
 		res.setHeader('Referrer-Policy', 'same-origin');
 		res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
 	};
-	const send = (res: http.ServerResponse, status: number, type: string, body: string | Buffer, headers: Record<string, string> = {}, head = false) => {
+	const send = (
+		res: http.ServerResponse,
+		status: number,
+		type: string,
+		body: string | Buffer,
+		headers: Record<string, string> = {},
+		head = false
+	) => {
 		common(res);
-		res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), ...headers });
+		res.writeHead(status, {
+			'Content-Type': type,
+			'Content-Length': Buffer.byteLength(body),
+			...headers
+		});
 		res.end(head ? undefined : body);
 	};
-	const notFound = (res: http.ServerResponse, head: boolean) => send(res, 404, 'text/plain; charset=utf-8', 'Not found', { 'Cache-Control': 'no-store' }, head);
+	const notFound = (res: http.ServerResponse, head: boolean) =>
+		send(res, 404, 'text/plain; charset=utf-8', 'Not found', { 'Cache-Control': 'no-store' }, head);
 
 	return async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
 		const head = req.method === 'HEAD';
@@ -94,26 +116,74 @@ export function createContentHandler(db: Db, settings: ScormSettings, storage: S
 		const playerCsp = `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-src 'self'; base-uri 'none'; form-action 'none'; ${frameAncestors}`;
 		switch (pathname) {
 			case '/player/wrapper.html':
-				return send(res, 200, 'text/html; charset=utf-8', WRAPPER_HTML, { 'Content-Security-Policy': playerCsp, 'Cache-Control': 'no-cache' }, head);
+				return send(
+					res,
+					200,
+					'text/html; charset=utf-8',
+					WRAPPER_HTML,
+					{ 'Content-Security-Policy': playerCsp, 'Cache-Control': 'no-cache' },
+					head
+				);
 			case '/player/wrapper.js':
-				return send(res, 200, 'text/javascript; charset=utf-8', wrapperJs, { 'Cache-Control': 'no-cache' }, head);
+				return send(
+					res,
+					200,
+					'text/javascript; charset=utf-8',
+					wrapperJs,
+					{ 'Cache-Control': 'no-cache' },
+					head
+				);
 			case '/player/wrapper.css':
-				return send(res, 200, 'text/css; charset=utf-8', WRAPPER_CSS, { 'Cache-Control': 'no-cache' }, head);
+				return send(
+					res,
+					200,
+					'text/css; charset=utf-8',
+					WRAPPER_CSS,
+					{ 'Cache-Control': 'no-cache' },
+					head
+				);
 			case '/player/scorm12.js':
 			case '/player/scorm2004.js': {
 				const name = pathname === '/player/scorm12.js' ? 'scorm12' : 'scorm2004';
 				vendor[name] ??= scormAgainFile(name);
-				return send(res, 200, 'text/javascript; charset=utf-8', vendor[name], { 'Cache-Control': 'public, max-age=3600' }, head);
+				return send(
+					res,
+					200,
+					'text/javascript; charset=utf-8',
+					vendor[name],
+					{ 'Cache-Control': 'public, max-age=3600' },
+					head
+				);
 			}
 			case '/healthz':
-				return send(res, 200, 'text/plain; charset=utf-8', 'ok', { 'Cache-Control': 'no-store' }, head);
+				return send(
+					res,
+					200,
+					'text/plain; charset=utf-8',
+					'ok',
+					{ 'Cache-Control': 'no-store' },
+					head
+				);
 		}
 		// /c/<version>/<expires>/<signature>/<path in package>
 		const m = /^\/c\/([^/]+)\/([^/]+)\/([^/]+)\/(.+)$/.exec(pathname);
 		if (!m || !UUID.test(m[1]!)) return notFound(res, head);
-		const [, versionId, expires, sig, rawPath] = m as unknown as [string, string, string, string, string];
+		const [, versionId, expires, sig, rawPath] = m as unknown as [
+			string,
+			string,
+			string,
+			string,
+			string
+		];
 		if (!verifyContentSignature(await contentKey(db), versionId, expires, sig)) {
-			send(res, 403, 'text/plain; charset=utf-8', 'This link to the course content has expired. Reopen the course from the platform.', { 'Cache-Control': 'no-store' }, head);
+			send(
+				res,
+				403,
+				'text/plain; charset=utf-8',
+				'This link to the course content has expired. Reopen the course from the platform.',
+				{ 'Cache-Control': 'no-store' },
+				head
+			);
 			return;
 		}
 		let filePath: string;
@@ -129,7 +199,23 @@ export function createContentHandler(db: Db, settings: ScormSettings, storage: S
 		const type = files?.get(filePath);
 		if (!type) return notFound(res, head);
 		const range = parseRange(req.headers.range);
-		const object = await storage.get(`${versionId}/${filePath}`, range ?? undefined);
+		let object: Awaited<ReturnType<ScormStorage['get']>>;
+		try {
+			object = await storage.get(`${versionId}/${filePath}`, range ?? undefined);
+		} catch (e) {
+			if (!(e instanceof StorageUnavailableError)) throw e;
+			logger.error('scorm content: file store unavailable', { versionId });
+			common(res);
+			res.writeHead(503, {
+				'Content-Type': 'text/plain; charset=utf-8',
+				'Retry-After': '30',
+				'Cache-Control': 'no-store'
+			});
+			res.end(
+				'The course files cannot be reached at the moment. Please try again in a few minutes.'
+			);
+			return;
+		}
 		if (!object) return notFound(res, head);
 		common(res);
 		const headers: Record<string, string> = {
@@ -166,9 +252,12 @@ function parseRange(header: string | undefined): { start: number; end: number } 
 let running: ContentServer | undefined;
 
 /** Starts the content server (once per process) unless CONTENT_SERVER=off. */
-export async function startContentServer(db: Db, settings: ScormSettings = scormSettings()): Promise<ContentServer | undefined> {
+export async function startContentServer(
+	db: Db,
+	settings: ScormSettings = scormSettings()
+): Promise<ContentServer | undefined> {
 	if (running || !settings.contentServer) return running;
-	await contentKey(db);
+	// The signing key is read (or created) with the first content request, not here.
 	const handle = createContentHandler(db, settings, scormStorage(settings.storage));
 	const server = http.createServer((req, res) => {
 		handle(req, res).catch((e: unknown) => {

@@ -13,7 +13,10 @@ let cached: Promise<Buffer> | undefined;
 
 export function contentKey(db: Db): Promise<Buffer> {
 	cached ??= (async () => {
-		await db.insert(scormSecrets).values({ id: 1, contentKey: randomBytes(32).toString('base64') }).onConflictDoNothing();
+		await db
+			.insert(scormSecrets)
+			.values({ id: 1, contentKey: randomBytes(32).toString('base64') })
+			.onConflictDoNothing();
 		const [row] = await db.select().from(scormSecrets);
 		return Buffer.from(row!.contentKey, 'base64');
 	})().catch((e: unknown) => {
@@ -29,7 +32,10 @@ export function forgetContentKey(): void {
 }
 
 function signature(key: Buffer, versionId: string, expires: number): string {
-	return createHmac('sha256', key).update(`${versionId}.${expires}`).digest('base64url').slice(0, 32);
+	return createHmac('sha256', key)
+		.update(`${versionId}.${expires}`)
+		.digest('base64url')
+		.slice(0, 32);
 }
 
 export function contentBase(key: Buffer, versionId: string, now = new Date()): string {
@@ -37,7 +43,13 @@ export function contentBase(key: Buffer, versionId: string, now = new Date()): s
 	return `/c/${versionId}/${expires}/${signature(key, versionId, expires)}/`;
 }
 
-export function verifyContentSignature(key: Buffer, versionId: string, expires: string, sig: string, now = new Date()): boolean {
+export function verifyContentSignature(
+	key: Buffer,
+	versionId: string,
+	expires: string,
+	sig: string,
+	now = new Date()
+): boolean {
 	if (!/^\d{1,12}$/.test(expires) || Number(expires) < now.getTime() / 1000) return false;
 	const expected = Buffer.from(signature(key, versionId, Number(expires)));
 	const given = Buffer.from(sig);

@@ -8,7 +8,9 @@ export function bodySizeLimitBytes(env: NodeJS.ProcessEnv = process.env): number
 	if (raw === 'Infinity') return Infinity;
 	const m = /^(\d+(?:\.\d+)?)\s*([KMG]?)B?$/i.exec(raw);
 	if (!m) return 512 * 1024;
-	const mult = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2]!.toUpperCase() as '' | 'K' | 'M' | 'G'];
+	const mult = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[
+		m[2]!.toUpperCase() as '' | 'K' | 'M' | 'G'
+	];
 	return Math.floor(Number(m[1]) * mult);
 }
 

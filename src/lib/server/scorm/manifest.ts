@@ -107,7 +107,11 @@ export class ManifestError extends Error {
 }
 
 const NS = {
-	cp: ['http://www.imsproject.org/xsd/imscp_rootv1p1p2', 'http://www.imsglobal.org/xsd/imscp_v1p1', ''],
+	cp: [
+		'http://www.imsproject.org/xsd/imscp_rootv1p1p2',
+		'http://www.imsglobal.org/xsd/imscp_v1p1',
+		''
+	],
 	adlcp: ['http://www.adlnet.org/xsd/adlcp_rootv1p2', 'http://www.adlnet.org/xsd/adlcp_v1p3'],
 	imsss: ['http://www.imsglobal.org/xsd/imsss'],
 	adlseq: ['http://www.adlnet.org/xsd/adlseq_v1p3']
@@ -130,15 +134,21 @@ export function parseManifest(text: string): ParsedManifest {
 		if (e instanceof XmlError) throw new ManifestError(e.message);
 		throw e;
 	}
-	if (root.local !== 'manifest') throw new ManifestError('imsmanifest.xml does not start with a <manifest> element.');
+	if (root.local !== 'manifest')
+		throw new ManifestError('imsmanifest.xml does not start with a <manifest> element.');
 	const warnings: string[] = [];
 	const version = detectVersion(root, warnings);
 	const orgs = childOf(root, 'organizations', NS.cp);
 	const orgList = childrenOf(orgs, 'organization', NS.cp);
-	if (!orgList.length) throw new ManifestError('The manifest has no organisation (no <organization> element), so there is nothing to launch.');
+	if (!orgList.length)
+		throw new ManifestError(
+			'The manifest has no organisation (no <organization> element), so there is nothing to launch.'
+		);
 	const defaultId = attrOf(orgs, 'default');
-	const org = (defaultId && orgList.find((o) => attrOf(o, 'identifier') === defaultId)) || orgList[0]!;
-	if (defaultId && attrOf(org, 'identifier') !== defaultId) warnings.push(`The default organisation "${defaultId}" does not exist; the first one is used.`);
+	const org =
+		(defaultId && orgList.find((o) => attrOf(o, 'identifier') === defaultId)) || orgList[0]!;
+	if (defaultId && attrOf(org, 'identifier') !== defaultId)
+		warnings.push(`The default organisation "${defaultId}" does not exist; the first one is used.`);
 
 	const manifestBase = attrOf(root, 'base', [XML_NS]) ?? '';
 	const resourcesEl = childOf(root, 'resources', NS.cp);
@@ -149,7 +159,11 @@ export function parseManifest(text: string): ParsedManifest {
 		if (id) resources.set(id, r);
 	}
 	const collection = new Map<string, XmlElement>();
-	for (const s of childrenOf(childOf(root, 'sequencingCollection', NS.imsss), 'sequencing', NS.imsss)) {
+	for (const s of childrenOf(
+		childOf(root, 'sequencingCollection', NS.imsss),
+		'sequencing',
+		NS.imsss
+	)) {
 		const id = attrOf(s, 'ID');
 		if (id) collection.set(id, s);
 	}
@@ -157,7 +171,8 @@ export function parseManifest(text: string): ParsedManifest {
 	const readItem = (el: XmlElement, path: string[]): ManifestItem => {
 		const identifier = attrOf(el, 'identifier');
 		if (!identifier) throw new ManifestError('An <item> in the manifest has no identifier.');
-		if (path.includes(identifier)) throw new ManifestError(`The item "${identifier}" appears inside itself.`);
+		if (path.includes(identifier))
+			throw new ManifestError(`The item "${identifier}" appears inside itself.`);
 		const title = childOf(el, 'title', NS.cp)?.text || identifier;
 		const children = childrenOf(el, 'item', NS.cp).map((c) => readItem(c, [...path, identifier]));
 		const ref = attrOf(el, 'identifierref') ?? null;
@@ -167,18 +182,33 @@ export function parseManifest(text: string): ParsedManifest {
 		let launchFile: string | null = null;
 		if (ref && !children.length) {
 			const resource = resources.get(ref);
-			if (!resource) throw new ManifestError(`The item "${identifier}" refers to a resource "${ref}" that the manifest does not define.`);
-			const type = (attrOf(resource, 'scormtype', NS.adlcp) ?? attrOfAnyNs(resource, 'scormtype') ?? 'asset').toLowerCase();
+			if (!resource)
+				throw new ManifestError(
+					`The item "${identifier}" refers to a resource "${ref}" that the manifest does not define.`
+				);
+			const type = (
+				attrOf(resource, 'scormtype', NS.adlcp) ??
+				attrOfAnyNs(resource, 'scormtype') ??
+				'asset'
+			).toLowerCase();
 			kind = type === 'sco' ? 'sco' : 'asset';
 			const href = attrOf(resource, 'href');
-			if (!href) throw new ManifestError(`The resource "${ref}" used by item "${identifier}" has no href, so it cannot be launched.`);
+			if (!href)
+				throw new ManifestError(
+					`The resource "${ref}" used by item "${identifier}" has no href, so it cannot be launched.`
+				);
 			const base = manifestBase + resourcesBase + (attrOf(resource, 'base', [XML_NS]) ?? '');
 			const resolved = resolveLaunch(base, href, parameters);
-			if (!resolved) throw new ManifestError(`The launch address of item "${identifier}" ("${base}${href}") points outside the package; only files inside the package can be launched.`);
+			if (!resolved)
+				throw new ManifestError(
+					`The launch address of item "${identifier}" ("${base}${href}") points outside the package; only files inside the package can be launched.`
+				);
 			launchUrl = resolved.url;
 			launchFile = resolved.file;
 		} else if (ref && children.length) {
-			warnings.push(`The item "${identifier}" has both child items and a resource; it is treated as a heading.`);
+			warnings.push(
+				`The item "${identifier}" has both child items and a resource; it is treated as a heading.`
+			);
 		}
 		const adl = (local: string) => childOf(el, local, NS.adlcp)?.text || null;
 		const threshold = childOf(el, 'completionThreshold', NS.adlcp);
@@ -212,10 +242,12 @@ export function parseManifest(text: string): ParsedManifest {
 	const all = flattenItems(items);
 	const ids = new Set<string>();
 	for (const { item } of all) {
-		if (ids.has(item.identifier)) throw new ManifestError(`Two items share the identifier "${item.identifier}".`);
+		if (ids.has(item.identifier))
+			throw new ManifestError(`Two items share the identifier "${item.identifier}".`);
 		ids.add(item.identifier);
 	}
-	if (!all.some(({ item }) => item.launchUrl)) throw new ManifestError('The default organisation has no item that can be launched.');
+	if (!all.some(({ item }) => item.launchUrl))
+		throw new ManifestError('The default organisation has no item that can be launched.');
 	const orgSeqEl = childOf(org, 'sequencing', NS.imsss);
 	return {
 		identifier: attrOf(root, 'identifier') ?? '',
@@ -234,7 +266,11 @@ function attrOfAnyNs(el: XmlElement, local: string): string | undefined {
 }
 
 function detectVersion(root: XmlElement, warnings: string[]): ScormVersion {
-	const schemaVersion = childOf(childOf(root, 'metadata', NS.cp), 'schemaversion', NS.cp)?.text?.trim();
+	const schemaVersion = childOf(
+		childOf(root, 'metadata', NS.cp),
+		'schemaversion',
+		NS.cp
+	)?.text?.trim();
 	const known = schemaVersion ? SCHEMA_VERSIONS[schemaVersion.toLowerCase()] : undefined;
 	if (known) return known;
 	const namespaces = new Set<string>();
@@ -245,10 +281,14 @@ function detectVersion(root: XmlElement, warnings: string[]): ScormVersion {
 	};
 	walk(root);
 	if (namespaces.has(NS.adlcp[1]) || namespaces.has(NS.imsss[0])) {
-		warnings.push(`The manifest's schemaversion ${schemaVersion ? `"${schemaVersion}" is not one we know` : 'is missing'}; it uses SCORM 2004 namespaces, so it is treated as SCORM 2004 3rd Edition.`);
+		warnings.push(
+			`The manifest's schemaversion ${schemaVersion ? `"${schemaVersion}" is not one we know` : 'is missing'}; it uses SCORM 2004 namespaces, so it is treated as SCORM 2004 3rd Edition.`
+		);
 		return '2004-3';
 	}
-	warnings.push(`The manifest's schemaversion ${schemaVersion ? `"${schemaVersion}" is not one we know` : 'is missing'}; it is treated as SCORM 1.2.`);
+	warnings.push(
+		`The manifest's schemaversion ${schemaVersion ? `"${schemaVersion}" is not one we know` : 'is missing'}; it is treated as SCORM 1.2.`
+	);
 	return '1.2';
 }
 
@@ -258,7 +298,8 @@ function numberOr(text: string | null): number | null {
 	return Number.isFinite(n) ? n : null;
 }
 
-const bool = (value: string | undefined, fallback: boolean) => (value === undefined ? fallback : value.trim().toLowerCase() === 'true');
+const bool = (value: string | undefined, fallback: boolean) =>
+	value === undefined ? fallback : value.trim().toLowerCase() === 'true';
 
 /** 3rd Edition: the element's text. 4th Edition: minProgressMeasure when completedByMeasure="true". */
 function completionThresholdOf(el: XmlElement | undefined): number | null {
@@ -272,13 +313,21 @@ function completionThresholdOf(el: XmlElement | undefined): number | null {
 	return null;
 }
 
-function readSequencing(el: XmlElement, collection: Map<string, XmlElement>, warnings: string[]): ItemSequencing {
+function readSequencing(
+	el: XmlElement,
+	collection: Map<string, XmlElement>,
+	warnings: string[]
+): ItemSequencing {
 	// A sequencing element may reference a shared one in <imsss:sequencingCollection>: its own
 	// children take precedence over the shared ones (SCORM 2004 CAM 5.1.1).
 	const idRef = attrOf(el, 'IDRef');
 	const shared = idRef ? collection.get(idRef) : undefined;
-	if (idRef && !shared) warnings.push(`A sequencing element refers to "${idRef}", which the sequencing collection does not define.`);
-	const pick = (local: string, ns: readonly string[] = NS.imsss) => childOf(el, local, ns) ?? childOf(shared, local, ns);
+	if (idRef && !shared)
+		warnings.push(
+			`A sequencing element refers to "${idRef}", which the sequencing collection does not define.`
+		);
+	const pick = (local: string, ns: readonly string[] = NS.imsss) =>
+		childOf(el, local, ns) ?? childOf(shared, local, ns);
 	const cm = pick('controlMode');
 	const controlMode: ControlMode | null = cm
 		? {
@@ -289,7 +338,11 @@ function readSequencing(el: XmlElement, collection: Map<string, XmlElement>, war
 			}
 		: null;
 	const rulesEl = pick('sequencingRules');
-	const preConditionRules: PreConditionRule[] = childrenOf(rulesEl, 'preConditionRule', NS.imsss).map((rule) => {
+	const preConditionRules: PreConditionRule[] = childrenOf(
+		rulesEl,
+		'preConditionRule',
+		NS.imsss
+	).map((rule) => {
 		const conditionsEl = childOf(rule, 'ruleConditions', NS.imsss);
 		return {
 			combination: attrOf(conditionsEl, 'conditionCombination') === 'any' ? 'any' : 'all',
@@ -299,13 +352,18 @@ function readSequencing(el: XmlElement, collection: Map<string, XmlElement>, war
 				referencedObjective: attrOf(c, 'referencedObjective') ?? null,
 				measureThreshold: numberOr(attrOf(c, 'measureThreshold') ?? null)
 			})),
-			action: (attrOf(childOf(rule, 'ruleAction', NS.imsss), 'action') ?? 'disabled') as PreConditionRule['action']
+			action: (attrOf(childOf(rule, 'ruleAction', NS.imsss), 'action') ??
+				'disabled') as PreConditionRule['action']
 		};
 	});
 	const objectives: ItemObjective[] = [];
 	const objectivesEl = pick('objectives');
 	for (const o of objectivesEl?.children ?? []) {
-		if (!NS.imsss.includes(o.ns as (typeof NS.imsss)[number]) || (o.local !== 'primaryObjective' && o.local !== 'objective')) continue;
+		if (
+			!NS.imsss.includes(o.ns as (typeof NS.imsss)[number]) ||
+			(o.local !== 'primaryObjective' && o.local !== 'objective')
+		)
+			continue;
 		const mapInfo = childrenOf(o, 'mapInfo', NS.imsss).map((m) => ({
 			target: attrOf(m, 'targetObjectiveID') ?? '',
 			readSatisfied: bool(attrOf(m, 'readSatisfiedStatus'), true),
@@ -322,11 +380,21 @@ function readSequencing(el: XmlElement, collection: Map<string, XmlElement>, war
 		});
 	}
 	// 4th Edition: completion status on global objectives comes through adlseq:objectives.
-	for (const o of childrenOf(childOf(el, 'objectives', NS.adlseq) ?? childOf(shared, 'objectives', NS.adlseq), 'objective', NS.adlseq)) {
+	for (const o of childrenOf(
+		childOf(el, 'objectives', NS.adlseq) ?? childOf(shared, 'objectives', NS.adlseq),
+		'objective',
+		NS.adlseq
+	)) {
 		const id = attrOf(o, 'objectiveID') ?? '';
 		let objective = objectives.find((x) => x.id === id);
 		if (!objective) {
-			objective = { id, primary: false, satisfiedByMeasure: false, minNormalizedMeasure: null, maps: [] };
+			objective = {
+				id,
+				primary: false,
+				satisfiedByMeasure: false,
+				minNormalizedMeasure: null,
+				maps: []
+			};
 			objectives.push(objective);
 		}
 		for (const m of childrenOf(o, 'mapInfo', NS.adlseq)) {
@@ -342,9 +410,17 @@ function readSequencing(el: XmlElement, collection: Map<string, XmlElement>, war
 		}
 	}
 	const unsupported: string[] = [];
-	for (const rule of ['postConditionRule', 'exitConditionRule'] as const) if (childrenOf(rulesEl, rule, NS.imsss).length) unsupported.push(rule);
-	for (const local of ['limitConditions', 'rollupRules', 'randomizationControls', 'auxiliaryResources'] as const) if (pick(local)) unsupported.push(local);
-	if (pick('constrainedChoiceConsiderations', NS.adlseq)) unsupported.push('constrainedChoiceConsiderations');
+	for (const rule of ['postConditionRule', 'exitConditionRule'] as const)
+		if (childrenOf(rulesEl, rule, NS.imsss).length) unsupported.push(rule);
+	for (const local of [
+		'limitConditions',
+		'rollupRules',
+		'randomizationControls',
+		'auxiliaryResources'
+	] as const)
+		if (pick(local)) unsupported.push(local);
+	if (pick('constrainedChoiceConsiderations', NS.adlseq))
+		unsupported.push('constrainedChoiceConsiderations');
 	return { controlMode, preConditionRules, objectives, unsupported };
 }
 
@@ -354,7 +430,11 @@ function readSequencing(el: XmlElement, collection: Map<string, XmlElement>, war
  * CAM 3.4.1.x (a leading `?` becomes `&` when the href already has a query; `#` fragments are kept
  * once). Returns null when the address would leave the package (absolute URL, `..` above the root).
  */
-export function resolveLaunch(base: string, href: string, parameters: string | null): { url: string; file: string } | null {
+export function resolveLaunch(
+	base: string,
+	href: string,
+	parameters: string | null
+): { url: string; file: string } | null {
 	const external = (s: string) => /^[a-z][a-z0-9+.-]*:/i.test(s.trim()) || /^[\\/]/.test(s.trim());
 	// An absolute href ignores any xml:base, so it is checked on its own too.
 	if (external(href) || external(base)) return null;

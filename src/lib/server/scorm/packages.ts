@@ -3,17 +3,40 @@ import fs from 'node:fs';
 import { and, asc, count, desc, eq, inArray, like, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db/types.ts';
-import { audiences as AUDIENCES, completions, courses, organisations, users, type Audience } from '../db/schema.ts';
-import { scormCommits, scormItems, scormLaunches, scormPackageFiles, scormPackageVersions, scormPackages, scormRegistrations, scormRuntime } from '../db/schema-scorm.ts';
+import {
+	audiences as AUDIENCES,
+	completions,
+	courses,
+	organisations,
+	users,
+	type Audience
+} from '../db/schema.ts';
+import {
+	scormCommits,
+	scormItems,
+	scormLaunches,
+	scormPackageFiles,
+	scormPackageVersions,
+	scormPackages,
+	scormRegistrations,
+	scormRuntime
+} from '../db/schema-scorm.ts';
 import type { AuthUser } from '../auth/sessions.ts';
 import { assertAdmin } from '../auth/permissions.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { recordAudit } from '../audit/service.ts';
 import { logger } from '../logger.ts';
 import { parseInput } from '../validation.ts';
-import { flattenItems, ManifestError, parseManifest, SCORM_VERSION_LABELS, type ParsedManifest } from './manifest.ts';
+import {
+	flattenItems,
+	ManifestError,
+	parseManifest,
+	SCORM_VERSION_LABELS,
+	type ParsedManifest
+} from './manifest.ts';
 import { DEFAULT_ZIP_LIMITS, inspectZip, openEntry, PackageError, type ZipLimits } from './zip.ts';
-import { contentTypeFor, type ScormStorage } from './storage.ts';
+import { contentTypeFor, StorageUnavailableError, type ScormStorage } from './storage.ts';
+import { refreshObligations } from '../tracking/queries.ts';
 
 export interface ImportDeps {
 	storage: ScormStorage;
@@ -30,19 +53,37 @@ export interface UploadedFile {
 
 const MB = 1024 * 1024;
 const courseFields = z.object({
-	title: z.string().trim().max(200, 'Enter a title of 200 characters or fewer').optional().default(''),
-	summary: z.string().trim().max(2000, 'Enter a summary of 2000 characters or fewer').optional().default(''),
+	title: z
+		.string()
+		.trim()
+		.max(200, 'Enter a title of 200 characters or fewer')
+		.optional()
+		.default(''),
+	summary: z
+		.string()
+		.trim()
+		.max(2000, 'Enter a summary of 2000 characters or fewer')
+		.optional()
+		.default(''),
 	audiences: z
 		.union([z.string(), z.array(z.string())])
 		.optional()
 		.transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]))
-		.pipe(z.array(z.enum(AUDIENCES, 'Choose who the course is for')).min(1, 'Choose who the course is for')),
+		.pipe(
+			z
+				.array(z.enum(AUDIENCES, 'Choose who the course is for'))
+				.min(1, 'Choose who the course is for')
+		),
 	validityMonths: z.coerce
 		.number({ error: 'Enter a number of months, or 0 if it never expires' })
 		.int('Enter a whole number of months')
 		.min(0, 'Enter 0 or more months')
 		.max(120, 'Enter 120 months or fewer'),
-	estimatedMinutes: z.coerce.number({ error: 'Enter a number of minutes' }).int('Enter a whole number of minutes').min(1, 'Enter at least 1 minute').max(1000, 'Enter 1000 minutes or fewer')
+	estimatedMinutes: z.coerce
+		.number({ error: 'Enter a number of minutes' })
+		.int('Enter a whole number of minutes')
+		.min(1, 'Enter at least 1 minute')
+		.max(1000, 'Enter 1000 minutes or fewer')
 });
 
 export type CourseFieldsInput = z.input<typeof courseFields>;
@@ -61,7 +102,14 @@ export function slugify(title: string): string {
 
 async function uniqueSlug(db: Db, title: string): Promise<string> {
 	const base = slugify(title);
-	const taken = new Set((await db.select({ slug: courses.slug }).from(courses).where(like(courses.slug, `${base}%`))).map((r) => r.slug));
+	const taken = new Set(
+		(
+			await db
+				.select({ slug: courses.slug })
+				.from(courses)
+				.where(like(courses.slug, `${base}%`))
+		).map((r) => r.slug)
+	);
 	if (!taken.has(base)) return base;
 	for (let n = 2; ; n++) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
 }
@@ -74,7 +122,12 @@ async function sha256File(file: string): Promise<string> {
 
 /** The message to show for a refused package, or null when the error is not about the package. */
 export function packageProblem(e: unknown): string | null {
-	if (e instanceof PackageError || e instanceof ManifestError) return e.message;
+	if (
+		e instanceof PackageError ||
+		e instanceof ManifestError ||
+		e instanceof StorageUnavailableError
+	)
+		return e.message;
 	return null;
 }
 
@@ -90,23 +143,38 @@ export async function importPackage(
 	raw: Record<string, unknown>,
 	deps: ImportDeps,
 	packageId?: string
-): Promise<{ packageId: string; versionId: string; number: number; courseSlug: string; warnings: string[] }> {
+): Promise<{
+	packageId: string;
+	versionId: string;
+	number: number;
+	courseSlug: string;
+	warnings: string[];
+}> {
 	assertAdmin(actor);
 	const fields = packageId ? null : parseInput(courseFields, raw);
 	const fail = (message: string): never => {
 		throw new ValidationError({ file: message }, message);
 	};
 	if (!upload.size) fail('Choose a SCORM package (.zip file) to upload');
-	if (upload.size > deps.maxUploadBytes) fail(`The file is ${Math.ceil(upload.size / MB)} MB; the largest package we accept is ${Math.round(deps.maxUploadBytes / MB)} MB.`);
+	if (upload.size > deps.maxUploadBytes)
+		fail(
+			`The file is ${Math.ceil(upload.size / MB)} MB; the largest package we accept is ${Math.round(deps.maxUploadBytes / MB)} MB.`
+		);
 	let existing: { id: string; courseId: string } | undefined;
 	if (packageId) {
-		if (!z.uuid().safeParse(packageId).success) throw new NotFoundError('We could not find that package.');
-		[existing] = await db.select({ id: scormPackages.id, courseId: scormPackages.courseId }).from(scormPackages).where(eq(scormPackages.id, packageId));
+		if (!z.uuid().safeParse(packageId).success)
+			throw new NotFoundError('We could not find that package.');
+		[existing] = await db
+			.select({ id: scormPackages.id, courseId: scormPackages.courseId })
+			.from(scormPackages)
+			.where(eq(scormPackages.id, packageId));
 		if (!existing) throw new NotFoundError('We could not find that package.');
 	}
 
 	let manifest: ParsedManifest;
-	const inspected = await inspectZip(upload.path, deps.limits ?? DEFAULT_ZIP_LIMITS).catch((e: unknown) => fail(packageProblem(e) ?? 'The zip file could not be read.'));
+	const inspected = await inspectZip(upload.path, deps.limits ?? DEFAULT_ZIP_LIMITS).catch(
+		(e: unknown) => fail(packageProblem(e) ?? 'The zip file could not be read.')
+	);
 	const versionId = randomUUID();
 	let stored = false;
 	try {
@@ -119,14 +187,24 @@ export async function importPackage(
 		const missing = flattenItems(manifest.items)
 			.map((f) => f.item.launchFile)
 			.filter((f): f is string => f !== null && !files.has(f));
-		if (missing.length) fail(`The manifest launches ${missing.length === 1 ? 'a file' : 'files'} that the zip does not contain: ${[...new Set(missing)].slice(0, 5).join(', ')}.`);
+		if (missing.length)
+			fail(
+				`The manifest launches ${missing.length === 1 ? 'a file' : 'files'} that the zip does not contain: ${[...new Set(missing)].slice(0, 5).join(', ')}.`
+			);
 
 		// Extract: every entry streamed into storage under the new version's own prefix, counted
 		// against the declared sizes. Nothing refers to the prefix until the transaction below.
 		stored = true;
 		for (const file of inspected.files) {
-			const stream = await openEntry(inspected.zip, file, { max: deps.limits?.maxTotalBytes ?? DEFAULT_ZIP_LIMITS.maxTotalBytes });
-			await deps.storage.put(`${versionId}/${file.path}`, stream, file.size, contentTypeFor(file.path));
+			const stream = await openEntry(inspected.zip, file, {
+				max: deps.limits?.maxTotalBytes ?? DEFAULT_ZIP_LIMITS.maxTotalBytes
+			});
+			await deps.storage.put(
+				`${versionId}/${file.path}`,
+				stream,
+				file.size,
+				contentTypeFor(file.path)
+			);
 		}
 	} catch (e) {
 		inspected.close();
@@ -149,9 +227,16 @@ export async function importPackage(
 				pkgId = existing.id;
 				courseId = existing.courseId;
 				await tx.execute(sql`select 1 from scorm_packages where id = ${pkgId} for update`);
-				const [max] = await tx.select({ n: sql<number>`coalesce(max(${scormPackageVersions.number}), 0)::int` }).from(scormPackageVersions).where(eq(scormPackageVersions.packageId, pkgId));
+				const [max] = await tx
+					.select({ n: sql<number>`coalesce(max(${scormPackageVersions.number}), 0)::int` })
+					.from(scormPackageVersions)
+					.where(eq(scormPackageVersions.packageId, pkgId));
 				number = (max?.n ?? 0) + 1;
-				const [course] = await tx.update(courses).set({ version: `v${number}`, updatedAt: new Date() }).where(eq(courses.id, courseId)).returning({ slug: courses.slug });
+				const [course] = await tx
+					.update(courses)
+					.set({ version: `v${number}`, updatedAt: new Date() })
+					.where(eq(courses.id, courseId))
+					.returning({ slug: courses.slug });
 				slug = course!.slug;
 			} else {
 				const f = fields!;
@@ -173,7 +258,10 @@ export async function importPackage(
 					})
 					.returning({ id: courses.id });
 				courseId = course!.id;
-				const [pkg] = await tx.insert(scormPackages).values({ courseId, createdBy: actor.id }).returning({ id: scormPackages.id });
+				const [pkg] = await tx
+					.insert(scormPackages)
+					.values({ courseId, createdBy: actor.id })
+					.returning({ id: scormPackages.id });
 				pkgId = pkg!.id;
 			}
 			await tx.insert(scormPackageVersions).values({
@@ -194,8 +282,14 @@ export async function importPackage(
 				storagePrefix: versionId,
 				uploadedBy: actor.id
 			});
-			const fileRows = inspected.files.map((f) => ({ versionId, path: f.path, size: f.size, contentType: contentTypeFor(f.path) }));
-			for (let i = 0; i < fileRows.length; i += 500) await tx.insert(scormPackageFiles).values(fileRows.slice(i, i + 500));
+			const fileRows = inspected.files.map((f) => ({
+				versionId,
+				path: f.path,
+				size: f.size,
+				contentType: contentTypeFor(f.path)
+			}));
+			for (let i = 0; i < fileRows.length; i += 500)
+				await tx.insert(scormPackageFiles).values(fileRows.slice(i, i + 500));
 			const itemRows = flat.map(({ item, parent, depth, position }) => ({
 				versionId,
 				identifier: item.identifier,
@@ -215,18 +309,34 @@ export async function importPackage(
 				prerequisites: item.prerequisites,
 				sequencing: item.sequencing
 			}));
-			for (let i = 0; i < itemRows.length; i += 500) await tx.insert(scormItems).values(itemRows.slice(i, i + 500));
-			await tx.update(scormPackages).set({ currentVersionId: versionId }).where(eq(scormPackages.id, pkgId));
+			for (let i = 0; i < itemRows.length; i += 500)
+				await tx.insert(scormItems).values(itemRows.slice(i, i + 500));
+			await tx
+				.update(scormPackages)
+				.set({ currentVersionId: versionId })
+				.where(eq(scormPackages.id, pkgId));
 			await recordAudit(tx, {
 				actorId: actor.id,
 				action: existing ? 'scorm.version.uploaded' : 'scorm.package.uploaded',
 				targetType: 'scorm_package',
 				targetId: pkgId,
-				details: { courseId, version: number, scormVersion: manifest.version, files: inspected.files.length, bytes: upload.size, sha256 }
+				details: {
+					courseId,
+					version: number,
+					scormVersion: manifest.version,
+					files: inspected.files.length,
+					bytes: upload.size,
+					sha256
+				}
 			});
 			return { packageId: pkgId, versionId, number, courseSlug: slug, warnings: manifest.warnings };
 		});
-		logger.info('scorm package imported', { packageId: result.packageId, version: result.number, files: inspected.files.length, bytes: upload.size });
+		logger.info('scorm package imported', {
+			packageId: result.packageId,
+			version: result.number,
+			files: inspected.files.length,
+			bytes: upload.size
+		});
 		return result;
 	} catch (e) {
 		await deps.storage.deletePrefix(versionId).catch(() => {});
@@ -268,12 +378,18 @@ export async function listPackages(db: Db, actor: AuthUser) {
 		: [];
 	return rows.map((r) => {
 		const s = stats.find((x) => x.packageId === r.id);
-		return { ...r, scormVersionLabel: r.scormVersion ? SCORM_VERSION_LABELS[r.scormVersion] : '', learners: s?.learners ?? 0, completed: s?.completed ?? 0 };
+		return {
+			...r,
+			scormVersionLabel: r.scormVersion ? SCORM_VERSION_LABELS[r.scormVersion] : '',
+			learners: s?.learners ?? 0,
+			completed: s?.completed ?? 0
+		};
 	});
 }
 
 async function packageRow(db: Db, packageId: string) {
-	if (!z.uuid().safeParse(packageId).success) throw new NotFoundError('We could not find that package.');
+	if (!z.uuid().safeParse(packageId).success)
+		throw new NotFoundError('We could not find that package.');
 	const [row] = await db
 		.select({ pkg: scormPackages, course: courses })
 		.from(scormPackages)
@@ -309,7 +425,11 @@ export async function packageDetail(db: Db, actor: AuthUser, packageId: string) 
 		.where(eq(scormPackageVersions.packageId, pkg.id))
 		.orderBy(desc(scormPackageVersions.number));
 	const items = pkg.currentVersionId
-		? await db.select().from(scormItems).where(eq(scormItems.versionId, pkg.currentVersionId)).orderBy(asc(scormItems.position))
+		? await db
+				.select()
+				.from(scormItems)
+				.where(eq(scormItems.versionId, pkg.currentVersionId))
+				.orderBy(asc(scormItems.position))
 		: [];
 	const perVersion = await db
 		.select({ versionId: scormRegistrations.versionId, n: count() })
@@ -351,8 +471,21 @@ export async function packageDetail(db: Db, actor: AuthUser, packageId: string) 
 			version: course.version
 		},
 		currentVersionId: pkg.currentVersionId,
-		versions: versions.map((v) => ({ ...v, scormVersionLabel: SCORM_VERSION_LABELS[v.scormVersion], registrations: perVersion.find((p) => p.versionId === v.id)?.n ?? 0 })),
-		items: items.map((i) => ({ identifier: i.identifier, title: i.title, kind: i.kind, depth: i.depth, launchUrl: i.launchUrl, masteryScore: i.masteryScore, completionThreshold: i.completionThreshold, scaledPassingScore: i.scaledPassingScore })),
+		versions: versions.map((v) => ({
+			...v,
+			scormVersionLabel: SCORM_VERSION_LABELS[v.scormVersion],
+			registrations: perVersion.find((p) => p.versionId === v.id)?.n ?? 0
+		})),
+		items: items.map((i) => ({
+			identifier: i.identifier,
+			title: i.title,
+			kind: i.kind,
+			depth: i.depth,
+			launchUrl: i.launchUrl,
+			masteryScore: i.masteryScore,
+			completionThreshold: i.completionThreshold,
+			scaledPassingScore: i.scaledPassingScore
+		})),
 		registrations
 	};
 }
@@ -362,9 +495,15 @@ export async function packageDetail(db: Db, actor: AuthUser, packageId: string) 
  * reported, score, time, location, last commit) and the newest commits, so "I finished it but it
  * says incomplete" can be answered from the data.
  */
-export async function registrationSupport(db: Db, actor: AuthUser, packageId: string, registrationId: string) {
+export async function registrationSupport(
+	db: Db,
+	actor: AuthUser,
+	packageId: string,
+	registrationId: string
+) {
 	assertAdmin(actor);
-	if (!z.uuid().safeParse(registrationId).success || !z.uuid().safeParse(packageId).success) throw new NotFoundError('We could not find that learner record.');
+	if (!z.uuid().safeParse(registrationId).success || !z.uuid().safeParse(packageId).success)
+		throw new NotFoundError('We could not find that learner record.');
 	const [reg] = await db
 		.select({
 			id: scormRegistrations.id,
@@ -384,10 +523,19 @@ export async function registrationSupport(db: Db, actor: AuthUser, packageId: st
 		.innerJoin(users, eq(users.id, scormRegistrations.userId))
 		.innerJoin(scormPackageVersions, eq(scormPackageVersions.id, scormRegistrations.versionId))
 		.leftJoin(completions, eq(completions.id, scormRegistrations.completionId))
-		.where(and(eq(scormRegistrations.id, registrationId), eq(scormRegistrations.packageId, packageId)));
+		.where(
+			and(eq(scormRegistrations.id, registrationId), eq(scormRegistrations.packageId, packageId))
+		);
 	if (!reg) throw new NotFoundError('We could not find that learner record.');
-	const items = await db.select().from(scormItems).where(eq(scormItems.versionId, reg.versionId)).orderBy(asc(scormItems.position));
-	const runtime = await db.select().from(scormRuntime).where(eq(scormRuntime.registrationId, reg.id));
+	const items = await db
+		.select()
+		.from(scormItems)
+		.where(eq(scormItems.versionId, reg.versionId))
+		.orderBy(asc(scormItems.position));
+	const runtime = await db
+		.select()
+		.from(scormRuntime)
+		.where(eq(scormRuntime.registrationId, reg.id));
 	const commits = await db
 		.select({
 			id: scormCommits.id,
@@ -450,10 +598,25 @@ export async function registrationSupport(db: Db, actor: AuthUser, packageId: st
 }
 
 /** Saves the course's title, summary, audiences, validity and time; audited. */
-export async function updatePackageCourse(db: Db, actor: AuthUser, packageId: string, raw: Record<string, unknown>) {
+export async function updatePackageCourse(
+	db: Db,
+	actor: AuthUser,
+	packageId: string,
+	raw: Record<string, unknown>
+) {
 	assertAdmin(actor);
 	const { course } = await packageRow(db, packageId);
-	const input = parseInput(courseFields.extend({ title: z.string().trim().min(1, 'Enter a title').max(200, 'Enter a title of 200 characters or fewer'), active: z.string().optional() }), raw);
+	const input = parseInput(
+		courseFields.extend({
+			title: z
+				.string()
+				.trim()
+				.min(1, 'Enter a title')
+				.max(200, 'Enter a title of 200 characters or fewer'),
+			active: z.string().optional()
+		}),
+		raw
+	);
 	await db.transaction(async (tx) => {
 		await tx
 			.update(courses)
@@ -473,9 +636,25 @@ export async function updatePackageCourse(db: Db, actor: AuthUser, packageId: st
 			targetType: 'course',
 			targetId: course.id,
 			details: {
-				before: { title: course.title, audiences: course.audiences, validityMonths: course.validityMonths, active: course.active },
-				after: { title: input.title, audiences: input.audiences, validityMonths: input.validityMonths, active: input.active === 'yes' }
+				before: {
+					title: course.title,
+					audiences: course.audiences,
+					validityMonths: course.validityMonths,
+					active: course.active
+				},
+				after: {
+					title: input.title,
+					audiences: input.audiences,
+					validityMonths: input.validityMonths,
+					active: input.active === 'yes'
+				}
 			}
 		});
+		// Validity and availability decide obligations' expiry and existence.
+		if (
+			course.validityMonths !== input.validityMonths ||
+			course.active !== (input.active === 'yes')
+		)
+			await refreshObligations(tx, { courseId: course.id });
 	});
 }

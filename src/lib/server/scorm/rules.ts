@@ -30,8 +30,10 @@ export interface Evaluation {
 }
 
 type Tree = Record<string, unknown>;
-const obj = (v: unknown): Tree => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Tree) : {});
-const str = (v: unknown): string | null => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null);
+const obj = (v: unknown): Tree =>
+	v && typeof v === 'object' && !Array.isArray(v) ? (v as Tree) : {};
+const str = (v: unknown): string | null =>
+	typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null;
 /** A CMI decimal: a string or number that is a finite number; '' and junk are "not set". */
 export function decimal(v: unknown): number | null {
 	const s = str(v);
@@ -49,7 +51,10 @@ export function parseTimespan12(value: string | null | undefined): number | null
 
 /** SCORM 2004 timeinterval (ISO 8601 duration), seconds or null; years and months as 365 and 30 days. */
 export function parseDuration2004(value: string | null | undefined): number | null {
-	const m = /^P(?:(\d+(?:\.\d+)?)Y)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec((value ?? '').trim());
+	const m =
+		/^P(?:(\d+(?:\.\d+)?)Y)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(
+			(value ?? '').trim()
+		);
 	if (!m || value === 'P' || value?.endsWith('T')) return null;
 	const [, y, mo, d, h, mi, s] = m.map((x) => (x ? Number(x) : 0)) as number[];
 	return y! * 365 * 86400 + mo! * 30 * 86400 + d! * 86400 + h! * 3600 + mi! * 60 + s!;
@@ -72,12 +77,24 @@ export function formatDuration2004(seconds: number): string {
 }
 
 /** One SCO's state from its CMI tree (as scorm-again renders it, with or without the `cmi` root). */
-export function evaluateItem(version: ScormVersion, rules: ItemRules, cmiInput: Tree, terminated: boolean): Evaluation {
+export function evaluateItem(
+	version: ScormVersion,
+	rules: ItemRules,
+	cmiInput: Tree,
+	terminated: boolean
+): Evaluation {
 	const cmi = 'cmi' in cmiInput ? obj(cmiInput.cmi) : cmiInput;
 	return version === '1.2' ? evaluate12(rules, cmi, terminated) : evaluate2004(rules, cmi);
 }
 
-const STATUSES_12 = ['passed', 'completed', 'failed', 'incomplete', 'browsed', 'not attempted'] as const;
+const STATUSES_12 = [
+	'passed',
+	'completed',
+	'failed',
+	'incomplete',
+	'browsed',
+	'not attempted'
+] as const;
 
 function evaluate12(rules: ItemRules, cmi: Tree, terminated: boolean): Evaluation {
 	const core = obj(cmi.core);
@@ -105,7 +122,11 @@ function evaluate12(rules: ItemRules, cmi: Tree, terminated: boolean): Evaluatio
 			break;
 		default:
 			// SCORM 1.2 RTE 3.4.4: a SCO that never sets lesson_status is "completed" when it finishes.
-			completion = terminated ? 'completed' : reported === 'not attempted' ? 'not attempted' : 'unknown';
+			completion = terminated
+				? 'completed'
+				: reported === 'not attempted'
+					? 'not attempted'
+					: 'unknown';
 	}
 	// Mastery score (adlcp:masteryscore) decides pass or fail from the raw score, as the LMS does on
 	// LMSFinish in normal mode with credit — or once the SCO has declared itself finished.
@@ -126,7 +147,10 @@ function evaluate12(rules: ItemRules, cmi: Tree, terminated: boolean): Evaluatio
 		exit: str(core.exit),
 		sessionTime,
 		sessionSeconds: parseTimespan12(sessionTime),
-		satisfied: completion === 'completed' && success !== 'failed' && (rules.masteryScore === null || success === 'passed')
+		satisfied:
+			completion === 'completed' &&
+			success !== 'failed' &&
+			(rules.masteryScore === null || success === 'passed')
 	};
 }
 
@@ -138,14 +162,31 @@ function evaluate2004(rules: ItemRules, cmi: Tree): Evaluation {
 	const scaled = decimal(score.scaled);
 	// RTE 4.2.4.1: with a completion threshold, progress_measure decides; without progress, unknown.
 	let completion: CompletionStatus;
-	if (rules.completionThreshold !== null) completion = progress === null ? 'unknown' : progress >= rules.completionThreshold ? 'completed' : 'incomplete';
-	else completion = (['completed', 'incomplete', 'not attempted', 'unknown'] as const).find((s) => s === storedCompletion) ?? 'unknown';
+	if (rules.completionThreshold !== null)
+		completion =
+			progress === null
+				? 'unknown'
+				: progress >= rules.completionThreshold
+					? 'completed'
+					: 'incomplete';
+	else
+		completion =
+			(['completed', 'incomplete', 'not attempted', 'unknown'] as const).find(
+				(s) => s === storedCompletion
+			) ?? 'unknown';
 	// RTE 4.2.21.1: with a scaled passing score, score.scaled decides; without a score, unknown.
 	let success: SuccessStatus;
-	if (rules.scaledPassingScore !== null) success = scaled === null ? 'unknown' : scaled >= rules.scaledPassingScore ? 'passed' : 'failed';
-	else success = (['passed', 'failed', 'unknown'] as const).find((s) => s === storedSuccess) ?? 'unknown';
+	if (rules.scaledPassingScore !== null)
+		success =
+			scaled === null ? 'unknown' : scaled >= rules.scaledPassingScore ? 'passed' : 'failed';
+	else
+		success =
+			(['passed', 'failed', 'unknown'] as const).find((s) => s === storedSuccess) ?? 'unknown';
 	const sessionTime = str(cmi.session_time);
-	const reported = storedCompletion || storedSuccess ? `${storedCompletion || 'unknown'}/${storedSuccess || 'unknown'}` : null;
+	const reported =
+		storedCompletion || storedSuccess
+			? `${storedCompletion || 'unknown'}/${storedSuccess || 'unknown'}`
+			: null;
 	return {
 		completion,
 		success,
@@ -158,12 +199,17 @@ function evaluate2004(rules: ItemRules, cmi: Tree): Evaluation {
 		exit: str(cmi.exit),
 		sessionTime,
 		sessionSeconds: parseDuration2004(sessionTime),
-		satisfied: completion === 'completed' && success !== 'failed' && (rules.scaledPassingScore === null || success === 'passed')
+		satisfied:
+			completion === 'completed' &&
+			success !== 'failed' &&
+			(rules.scaledPassingScore === null || success === 'passed')
 	};
 }
 
 /** A score as a percentage for the completion record: scaled first, else raw within min–max (default 0–100). */
-export function scorePercentOf(e: Pick<Evaluation, 'scoreRaw' | 'scoreMin' | 'scoreMax' | 'scoreScaled'>): number | null {
+export function scorePercentOf(
+	e: Pick<Evaluation, 'scoreRaw' | 'scoreMin' | 'scoreMax' | 'scoreScaled'>
+): number | null {
 	if (e.scoreScaled !== null) return clampPercent(e.scoreScaled * 100);
 	if (e.scoreRaw === null) return null;
 	const min = e.scoreMin ?? 0;

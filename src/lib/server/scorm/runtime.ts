@@ -3,15 +3,25 @@ import { and, asc, desc, eq, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db/types.ts';
 import { completions, courseProgress, courses } from '../db/schema.ts';
-import { scormItems, scormLaunches, scormCommits, scormPackageVersions, scormPackages, scormRegistrations, scormRuntime } from '../db/schema-scorm.ts';
+import {
+	scormItems,
+	scormLaunches,
+	scormCommits,
+	scormPackageVersions,
+	scormPackages,
+	scormRegistrations,
+	scormRuntime
+} from '../db/schema-scorm.ts';
 import type { AuthUser } from '../auth/sessions.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
 import { bytesEqual, hashToken, randomToken } from '../auth/tokens.ts';
 import { runCompletionHooks } from '../courses/completion.ts';
+import { markStarted } from '../tracking/queries.ts';
 import { logger } from '../logger.ts';
 import { SCORM_VERSION_LABELS, type ScormVersion } from './manifest.ts';
 import { evaluateItem, scorePercentOf, type Evaluation } from './rules.ts';
 import { buildLaunchCmi } from './cmi.ts';
+import { restoredTree, storableText, storableTree } from './cmi-text.ts';
 import { Sequencer, type SeqItem, type SeqState } from './sequencing.ts';
 import { contentBase, contentKey } from './content-url.ts';
 
@@ -31,7 +41,8 @@ async function openScormCourse(db: Db, learner: AuthUser, slug: string) {
 		.from(courses)
 		.innerJoin(scormPackages, eq(scormPackages.courseId, courses.id))
 		.where(and(eq(courses.slug, slug), eq(courses.kind, 'scorm'), eq(courses.active, true)));
-	if (!row || !row.course.audiences.includes(learner.audience) || !row.pkg.currentVersionId) throw notFound();
+	if (!row || !row.course.audiences.includes(learner.audience) || !row.pkg.currentVersionId)
+		throw notFound();
 	return row;
 }
 
@@ -46,13 +57,20 @@ async function latestRegistration(db: Db, userId: string, packageId: string) {
 }
 
 async function versionOf(db: Db, versionId: string) {
-	const [v] = await db.select().from(scormPackageVersions).where(eq(scormPackageVersions.id, versionId));
+	const [v] = await db
+		.select()
+		.from(scormPackageVersions)
+		.where(eq(scormPackageVersions.id, versionId));
 	if (!v) throw notFound();
 	return v;
 }
 
 async function itemsOf(db: Db, versionId: string): Promise<ItemRow[]> {
-	return db.select().from(scormItems).where(eq(scormItems.versionId, versionId)).orderBy(asc(scormItems.position));
+	return db
+		.select()
+		.from(scormItems)
+		.where(eq(scormItems.versionId, versionId))
+		.orderBy(asc(scormItems.position));
 }
 
 function seqItems(items: ItemRow[]): SeqItem[] {
@@ -70,18 +88,37 @@ function seqItems(items: ItemRow[]): SeqItem[] {
 
 function stateOf(r: RuntimeRow): SeqState {
 	const objectives: SeqState['objectives'] = {};
-	const cmi = (r.cmi ?? {}) as Tree;
-	const list = cmi.objectives && typeof cmi.objectives === 'object' ? (cmi.objectives as Record<string, Tree>) : {};
+	const cmi = restoredTree((r.cmi ?? {}) as Tree);
+	const list =
+		cmi.objectives && typeof cmi.objectives === 'object'
+			? (cmi.objectives as Record<string, Tree>)
+			: {};
 	for (const o of Object.values(list)) {
 		if (!o || typeof o !== 'object' || typeof o.id !== 'string') continue;
-		const success = o.success_status === 'passed' || o.status === 'passed' ? 'passed' : o.success_status === 'failed' || o.status === 'failed' ? 'failed' : 'unknown';
-		const cs = typeof o.completion_status === 'string' ? o.completion_status : o.status === 'completed' || o.status === 'passed' ? 'completed' : 'unknown';
+		const success =
+			o.success_status === 'passed' || o.status === 'passed'
+				? 'passed'
+				: o.success_status === 'failed' || o.status === 'failed'
+					? 'failed'
+					: 'unknown';
+		const cs =
+			typeof o.completion_status === 'string'
+				? o.completion_status
+				: o.status === 'completed' || o.status === 'passed'
+					? 'completed'
+					: 'unknown';
 		const scaled = o.score && typeof o.score === 'object' ? Number((o.score as Tree).scaled) : NaN;
-		objectives[o.id] = { success, completion: (['completed', 'incomplete', 'not attempted'] as const).find((x) => x === cs) ?? 'unknown', scaled: Number.isFinite(scaled) ? scaled : null };
+		objectives[o.id] = {
+			success,
+			completion:
+				(['completed', 'incomplete', 'not attempted'] as const).find((x) => x === cs) ?? 'unknown',
+			scaled: Number.isFinite(scaled) ? scaled : null
+		};
 	}
 	return {
 		attempted: r.launchCount > 0,
-		completion: r.satisfiedAt && r.completionStatus !== 'completed' ? 'completed' : r.completionStatus,
+		completion:
+			r.satisfiedAt && r.completionStatus !== 'completed' ? 'completed' : r.completionStatus,
 		success: r.successStatus,
 		scoreScaled: r.scoreScaled,
 		satisfied: Boolean(r.satisfiedAt),
@@ -89,8 +126,16 @@ function stateOf(r: RuntimeRow): SeqState {
 	};
 }
 
-async function sequencerFor(db: Db, version: ScormVersion, versionSequencing: typeof scormPackageVersions.$inferSelect.sequencing, items: ItemRow[], registrationId: string | null) {
-	const runtime = registrationId ? await db.select().from(scormRuntime).where(eq(scormRuntime.registrationId, registrationId)) : [];
+async function sequencerFor(
+	db: Db,
+	version: ScormVersion,
+	versionSequencing: typeof scormPackageVersions.$inferSelect.sequencing,
+	items: ItemRow[],
+	registrationId: string | null
+) {
+	const runtime = registrationId
+		? await db.select().from(scormRuntime).where(eq(scormRuntime.registrationId, registrationId))
+		: [];
 	const states = new Map(runtime.map((r) => [r.itemIdentifier, stateOf(r)]));
 	return { sequencer: new Sequencer(version, seqItems(items), versionSequencing, states), runtime };
 }
@@ -113,11 +158,27 @@ export async function scormOverview(db: Db, learner: AuthUser, slug: string) {
 	const reg = await latestRegistration(db, learner.id, pkg.id);
 	const version = await versionOf(db, reg?.versionId ?? pkg.currentVersionId!);
 	const items = await itemsOf(db, version.id);
-	const { sequencer, runtime } = await sequencerFor(db, version.scormVersion, version.sequencing, items, reg?.id ?? null);
+	const { sequencer, runtime } = await sequencerFor(
+		db,
+		version.scormVersion,
+		version.sequencing,
+		items,
+		reg?.id ?? null
+	);
 	const [latestCompletion] = await db
-		.select({ completedAt: completions.completedAt, scorePercent: completions.scorePercent, version: completions.courseVersion })
+		.select({
+			completedAt: completions.completedAt,
+			scorePercent: completions.scorePercent,
+			version: completions.courseVersion
+		})
 		.from(completions)
-		.where(and(eq(completions.userId, learner.id), eq(completions.courseId, course.id), isNull(completions.voidedAt)))
+		.where(
+			and(
+				eq(completions.userId, learner.id),
+				eq(completions.courseId, course.id),
+				isNull(completions.voidedAt)
+			)
+		)
 		.orderBy(desc(completions.completedAt))
 		.limit(1);
 	const toc = items.map((i) => {
@@ -145,7 +206,14 @@ export async function scormOverview(db: Db, learner: AuthUser, slug: string) {
 	const start = sequencer.start();
 	const firstOpen = leaves.find((l) => l.enabled && l.progress !== 'done');
 	return {
-		course: { id: course.id, slug: course.slug, title: course.title, summary: course.summary, estimatedMinutes: course.estimatedMinutes, validityMonths: course.validityMonths },
+		course: {
+			id: course.id,
+			slug: course.slug,
+			title: course.title,
+			summary: course.summary,
+			estimatedMinutes: course.estimatedMinutes,
+			validityMonths: course.validityMonths
+		},
 		scormVersion: version.scormVersion,
 		scormVersionLabel: SCORM_VERSION_LABELS[version.scormVersion],
 		registration: reg
@@ -162,14 +230,19 @@ export async function scormOverview(db: Db, learner: AuthUser, slug: string) {
 		toc,
 		done: leaves.filter((l) => l.progress === 'done').length,
 		total: leaves.length,
-		resumeItem: reg && resume && leaves.some((l) => l.identifier === resume && l.enabled) ? resume : null,
+		resumeItem:
+			reg && resume && leaves.some((l) => l.identifier === resume && l.enabled) ? resume : null,
 		startItem: firstOpen?.identifier ?? start?.identifier ?? leaves[0]?.identifier ?? null,
 		completion: latestCompletion ?? null
 	};
 }
 
 /** The item of the newest launch, when it was left unfinished (suspended or closed without finishing). */
-async function resumeItem(db: Db, registrationId: string | null, runtime: RuntimeRow[]): Promise<string | null> {
+async function resumeItem(
+	db: Db,
+	registrationId: string | null,
+	runtime: RuntimeRow[]
+): Promise<string | null> {
 	if (!registrationId) return null;
 	const [last] = await db
 		.select({ item: scormLaunches.itemIdentifier })
@@ -186,10 +259,21 @@ async function resumeItem(db: Db, registrationId: string | null, runtime: Runtim
 export async function startAgain(db: Db, learner: AuthUser, slug: string, now = new Date()) {
 	const { course, pkg } = await openScormCourse(db, learner, slug);
 	await db.transaction(async (tx) => {
-		await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${learner.id}), hashtext(${pkg.id}))`);
+		await tx.execute(
+			sql`select pg_advisory_xact_lock(hashtext(${learner.id}), hashtext(${pkg.id}))`
+		);
 		const reg = await latestRegistration(tx, learner.id, pkg.id);
-		if (reg && !reg.completedAt) throw new ConflictError('You have already started this course; carry on where you left off.');
-		await tx.insert(scormRegistrations).values({ userId: learner.id, courseId: course.id, packageId: pkg.id, versionId: pkg.currentVersionId!, number: (reg?.number ?? 0) + 1, startedAt: now, lastActivityAt: now });
+		if (reg && !reg.completedAt)
+			throw new ConflictError('You have already started this course; carry on where you left off.');
+		await tx.insert(scormRegistrations).values({
+			userId: learner.id,
+			courseId: course.id,
+			packageId: pkg.id,
+			versionId: pkg.currentVersionId!,
+			number: (reg?.number ?? 0) + 1,
+			startedAt: now,
+			lastActivityAt: now
+		});
 	});
 }
 
@@ -217,7 +301,10 @@ export interface LaunchInfo {
 
 /** A per-package pseudonym for the learner, so content never sees the platform's ids. */
 function learnerPseudonym(key: Buffer, userId: string, packageId: string): string {
-	return createHmac('sha256', key).update(`learner:${userId}:${packageId}`).digest('base64url').slice(0, 22);
+	return createHmac('sha256', key)
+		.update(`learner:${userId}:${packageId}`)
+		.digest('base64url')
+		.slice(0, 22);
 }
 
 /**
@@ -226,63 +313,126 @@ function learnerPseudonym(key: Buffer, userId: string, packageId: string): strin
  * hash is kept) and a sequence base above every earlier launch, and returns the CMI to load before
  * Initialize. Launching an asset completes it.
  */
-export async function launchItem(db: Db, learner: AuthUser, raw: unknown, deps: { contentOrigin: string }, now = new Date()): Promise<LaunchInfo> {
+export async function launchItem(
+	db: Db,
+	learner: AuthUser,
+	raw: unknown,
+	deps: { contentOrigin: string },
+	now = new Date()
+): Promise<LaunchInfo> {
 	const parsed = launchRequest.safeParse(raw);
-	if (!parsed.success) throw new ValidationError({ form: 'The launch request was not understood.' }, 'The launch request was not understood.');
+	if (!parsed.success)
+		throw new ValidationError(
+			{ form: 'The launch request was not understood.' },
+			'The launch request was not understood.'
+		);
 	const req = parsed.data;
 	const { course, pkg } = await openScormCourse(db, learner, req.slug);
 	const key = await contentKey(db);
 	return db.transaction(async (tx) => {
-		await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${learner.id}), hashtext(${pkg.id}))`);
+		await tx.execute(
+			sql`select pg_advisory_xact_lock(hashtext(${learner.id}), hashtext(${pkg.id}))`
+		);
 		let reg = await latestRegistration(tx, learner.id, pkg.id);
 		if (!reg) {
 			const [created] = await tx
 				.insert(scormRegistrations)
-				.values({ userId: learner.id, courseId: course.id, packageId: pkg.id, versionId: pkg.currentVersionId!, number: 1, startedAt: now, lastActivityAt: now })
+				.values({
+					userId: learner.id,
+					courseId: course.id,
+					packageId: pkg.id,
+					versionId: pkg.currentVersionId!,
+					number: 1,
+					startedAt: now,
+					lastActivityAt: now
+				})
 				.returning();
 			reg = created!;
 		}
 		const registration = reg;
 		const version = await versionOf(tx, registration.versionId);
 		const items = await itemsOf(tx, version.id);
-		const { sequencer, runtime } = await sequencerFor(tx, version.scormVersion, version.sequencing, items, registration.id);
+		const { sequencer, runtime } = await sequencerFor(
+			tx,
+			version.scormVersion,
+			version.sequencing,
+			items,
+			registration.id
+		);
 		// "start" goes where sequencing says (resume or the first part not done); an item is only
 		// honoured when chosen (choice rules apply) or jumped to by the SCO (disabled still refuses).
 		let target: string | undefined = req.via === 'start' ? undefined : req.item;
-		if ((req.via === 'choice' || req.via === 'jump') && !target) throw new ValidationError({ form: 'Say which part to open.' }, 'Say which part to open.');
+		if ((req.via === 'choice' || req.via === 'jump') && !target)
+			throw new ValidationError({ form: 'Say which part to open.' }, 'Say which part to open.');
 		if (req.via === 'next' || req.via === 'previous') {
 			const next = req.from ? sequencer.flow(req.from, req.via) : null;
-			if (!next || (target && target !== next.identifier)) throw new ConflictError('There is nothing to go to in that direction.');
+			if (!next || (target && target !== next.identifier))
+				throw new ConflictError('There is nothing to go to in that direction.');
 			target = next.identifier;
 		} else if (!target) {
-			target = (await resumeItem(tx, registration.id, runtime)) ?? sequencer.leaves.find((l) => sequencer.availability(l.identifier).enabled && !runtime.find((r) => r.itemIdentifier === l.identifier)?.satisfiedAt)?.identifier ?? sequencer.start()?.identifier;
+			target =
+				(await resumeItem(tx, registration.id, runtime)) ??
+				sequencer.leaves.find(
+					(l) =>
+						sequencer.availability(l.identifier).enabled &&
+						!runtime.find((r) => r.itemIdentifier === l.identifier)?.satisfiedAt
+				)?.identifier ??
+				sequencer.start()?.identifier;
 		}
 		const item = items.find((i) => i.identifier === target);
-		if (!item || item.kind === 'aggregation' || !item.launchUrl) throw new NotFoundError('We could not find that part of the course.');
+		if (!item || item.kind === 'aggregation' || !item.launchUrl)
+			throw new NotFoundError('We could not find that part of the course.');
 		const availability = sequencer.availability(item.identifier);
-		if (!availability.enabled) throw new ConflictError(availability.reason ?? 'That part is not available yet.');
-		if (req.via === 'choice' && !availability.choosable) throw new ConflictError('That part cannot be chosen from the contents; use Next and Previous.');
+		if (!availability.enabled)
+			throw new ConflictError(availability.reason ?? 'That part is not available yet.');
+		if (req.via === 'choice' && !availability.choosable)
+			throw new ConflictError(
+				'That part cannot be chosen from the contents; use Next and Previous.'
+			);
 
-		await tx.insert(scormRuntime).values({ registrationId: registration.id, itemIdentifier: item.identifier }).onConflictDoNothing();
+		await tx
+			.insert(scormRuntime)
+			.values({ registrationId: registration.id, itemIdentifier: item.identifier })
+			.onConflictDoNothing();
 		const [rt] = await tx
 			.select()
 			.from(scormRuntime)
-			.where(and(eq(scormRuntime.registrationId, registration.id), eq(scormRuntime.itemIdentifier, item.identifier)))
+			.where(
+				and(
+					eq(scormRuntime.registrationId, registration.id),
+					eq(scormRuntime.itemIdentifier, item.identifier)
+				)
+			)
 			.for('update');
 		const [lastLaunch] = await tx
 			.select()
 			.from(scormLaunches)
-			.where(and(eq(scormLaunches.registrationId, registration.id), eq(scormLaunches.itemIdentifier, item.identifier)))
+			.where(
+				and(
+					eq(scormLaunches.registrationId, registration.id),
+					eq(scormLaunches.itemIdentifier, item.identifier)
+				)
+			)
 			.orderBy(desc(scormLaunches.createdAt))
 			.limit(1);
 		const exit = (rt!.exit ?? '').trim();
 		const suspended = exit === 'suspend' || (version.scormVersion === '1.2' && exit === 'logout');
-		const entry: 'ab-initio' | 'resume' = rt!.lastSequence > 0 && (suspended || (lastLaunch && !lastLaunch.terminatedAt)) ? 'resume' : 'ab-initio';
+		const entry: 'ab-initio' | 'resume' =
+			rt!.lastSequence > 0 && (suspended || (lastLaunch && !lastLaunch.terminatedAt))
+				? 'resume'
+				: 'ab-initio';
 		const launchNumber = rt!.launchCount + 1;
 		const token = randomToken(20);
 		const [launch] = await tx
 			.insert(scormLaunches)
-			.values({ registrationId: registration.id, itemIdentifier: item.identifier, tokenHash: hashToken(token), sequenceBase: launchNumber * SEQUENCE_SPAN, entry, createdAt: now })
+			.values({
+				registrationId: registration.id,
+				itemIdentifier: item.identifier,
+				tokenHash: hashToken(token),
+				sequenceBase: launchNumber * SEQUENCE_SPAN,
+				entry,
+				createdAt: now
+			})
 			.returning({ id: scormLaunches.id });
 		const asset = item.kind === 'asset';
 		await tx
@@ -291,18 +441,45 @@ export async function launchItem(db: Db, learner: AuthUser, raw: unknown, deps: 
 				launchCount: launchNumber,
 				firstLaunchedAt: rt!.firstLaunchedAt ?? now,
 				// An asset never talks to the API: launching it is completing it.
-				...(asset ? { completionStatus: 'completed' as const, satisfiedAt: rt!.satisfiedAt ?? now, lastCommitAt: now } : {})
+				...(asset
+					? {
+							completionStatus: 'completed' as const,
+							satisfiedAt: rt!.satisfiedAt ?? now,
+							lastCommitAt: now
+						}
+					: {})
 			})
-			.where(and(eq(scormRuntime.registrationId, registration.id), eq(scormRuntime.itemIdentifier, item.identifier)));
-		await tx.update(scormRegistrations).set({ lastActivityAt: now }).where(eq(scormRegistrations.id, registration.id));
+			.where(
+				and(
+					eq(scormRuntime.registrationId, registration.id),
+					eq(scormRuntime.itemIdentifier, item.identifier)
+				)
+			);
+		await tx
+			.update(scormRegistrations)
+			.set({ lastActivityAt: now })
+			.where(eq(scormRegistrations.id, registration.id));
 		await tx
 			.insert(courseProgress)
 			.values({ userId: learner.id, courseId: course.id, startedAt: now, lastActivityAt: now })
-			.onConflictDoUpdate({ target: [courseProgress.userId, courseProgress.courseId], set: { lastActivityAt: now } });
-		const completed = asset ? await maybeCompleteRegistration(tx, registration.id, now) : Boolean(registration.completionId);
+			.onConflictDoUpdate({
+				target: [courseProgress.userId, courseProgress.courseId],
+				set: { lastActivityAt: now }
+			});
+		await markStarted(tx, learner.id, course.id);
+		const completed = asset
+			? await maybeCompleteRegistration(tx, registration.id, now)
+			: Boolean(registration.completionId);
 		const cmi = asset
 			? null
-			: buildLaunchCmi(version.scormVersion, item, { id: learnerPseudonym(key, learner.id, pkg.id), name: learner.name }, rt!.cmi, entry, rt!.totalSeconds);
+			: buildLaunchCmi(
+					version.scormVersion,
+					item,
+					{ id: learnerPseudonym(key, learner.id, pkg.id), name: learner.name },
+					restoredTree(rt!.cmi),
+					entry,
+					rt!.totalSeconds
+				);
 		return {
 			launchId: launch!.id,
 			token,
@@ -338,15 +515,6 @@ export interface CommitResult {
 	courseCompleted: boolean;
 }
 
-/** JSON as PostgreSQL's jsonb accepts it: no NUL characters in strings, bounded depth. */
-function clean(value: unknown, depth = 0): unknown {
-	if (depth > 12) return null;
-	if (typeof value === 'string') return value.replaceAll('\u0000', '');
-	if (Array.isArray(value)) return value.map((v) => clean(v, depth + 1));
-	if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k.replaceAll('\u0000', ''), clean(v, depth + 1)]));
-	return value;
-}
-
 /**
  * Stores one commit from a learner's player. It must come for the learner's own launch with that
  * launch's token; it is applied only if its sequence number is newer than what is stored (a replay
@@ -354,12 +522,24 @@ function clean(value: unknown, depth = 0): unknown {
  * from the data; total time is the sum of each session's time. Completing the last part writes the
  * course completion, once, in the same transaction.
  */
-export async function commitRuntime(db: Db, learner: AuthUser, raw: unknown, transport: 'fetch' | 'beacon', bytes: number, now = new Date()): Promise<CommitResult> {
+export async function commitRuntime(
+	db: Db,
+	learner: AuthUser,
+	raw: unknown,
+	transport: 'fetch' | 'beacon',
+	bytes: number,
+	now = new Date()
+): Promise<CommitResult> {
 	const parsed = commitPayload.safeParse(raw);
-	if (!parsed.success) throw new ValidationError({ form: 'The commit was not understood.' }, 'The commit was not understood.');
+	if (!parsed.success)
+		throw new ValidationError(
+			{ form: 'The commit was not understood.' },
+			'The commit was not understood.'
+		);
 	const p = parsed.data;
 	return db.transaction(async (tx) => {
-		// One query for the launch, its registration, the item's rules and the SCORM version.
+		// One query for the launch, its registration, the item's rules, the SCORM version and the
+		// SCO's runtime row, locked: commits to one SCO apply one at a time.
 		const [launch] = await tx
 			.select({
 				launch: scormLaunches,
@@ -367,25 +547,59 @@ export async function commitRuntime(db: Db, learner: AuthUser, raw: unknown, tra
 				completionId: scormRegistrations.completionId,
 				lastActivityAt: scormRegistrations.lastActivityAt,
 				scormVersion: scormPackageVersions.scormVersion,
-				item: { kind: scormItems.kind, masteryScore: scormItems.masteryScore, completionThreshold: scormItems.completionThreshold, scaledPassingScore: scormItems.scaledPassingScore }
+				item: {
+					kind: scormItems.kind,
+					masteryScore: scormItems.masteryScore,
+					completionThreshold: scormItems.completionThreshold,
+					scaledPassingScore: scormItems.scaledPassingScore
+				},
+				rt: { lastSequence: scormRuntime.lastSequence, satisfiedAt: scormRuntime.satisfiedAt }
 			})
 			.from(scormLaunches)
 			.innerJoin(scormRegistrations, eq(scormRegistrations.id, scormLaunches.registrationId))
 			.innerJoin(scormPackageVersions, eq(scormPackageVersions.id, scormRegistrations.versionId))
-			.innerJoin(scormItems, and(eq(scormItems.versionId, scormRegistrations.versionId), eq(scormItems.identifier, scormLaunches.itemIdentifier)))
-			.where(eq(scormLaunches.id, p.launchId));
+			.innerJoin(
+				scormItems,
+				and(
+					eq(scormItems.versionId, scormRegistrations.versionId),
+					eq(scormItems.identifier, scormLaunches.itemIdentifier)
+				)
+			)
+			.innerJoin(
+				scormRuntime,
+				and(
+					eq(scormRuntime.registrationId, scormLaunches.registrationId),
+					eq(scormRuntime.itemIdentifier, scormLaunches.itemIdentifier)
+				)
+			)
+			.where(eq(scormLaunches.id, p.launchId))
+			.for('update', { of: scormRuntime });
 		if (!launch) throw new NotFoundError('We could not find that launch.');
-		if (launch.userId !== learner.id) throw new ForbiddenError('That attempt belongs to someone else.');
-		if (!bytesEqual(new TextEncoder().encode(hashToken(p.token)), new TextEncoder().encode(launch.launch.tokenHash))) throw new ForbiddenError('The commit token is not valid for this launch.');
+		if (launch.userId !== learner.id)
+			throw new ForbiddenError('That attempt belongs to someone else.');
+		if (
+			!bytesEqual(
+				new TextEncoder().encode(hashToken(p.token)),
+				new TextEncoder().encode(launch.launch.tokenHash)
+			)
+		)
+			throw new ForbiddenError('The commit token is not valid for this launch.');
 		const { launch: l } = launch;
-		if (p.seq <= l.sequenceBase || p.seq >= l.sequenceBase + SEQUENCE_SPAN) throw new ValidationError({ form: 'The sequence number does not belong to this launch.' });
-		const [rt] = await tx
-			.select({ lastSequence: scormRuntime.lastSequence, satisfiedAt: scormRuntime.satisfiedAt })
-			.from(scormRuntime)
-			.where(and(eq(scormRuntime.registrationId, l.registrationId), eq(scormRuntime.itemIdentifier, l.itemIdentifier)))
-			.for('update');
-		const cmi = clean(p.cmi) as Tree;
-		const e = evaluateItem(launch.scormVersion, launch.item, cmi, p.terminate);
+		if (p.seq <= l.sequenceBase || p.seq >= l.sequenceBase + SEQUENCE_SPAN)
+			throw new ValidationError({ form: 'The sequence number does not belong to this launch.' });
+		const rt = launch.rt;
+		// The rules read the data as sent; what is stored is the lossless, storable form of it.
+		const cmi = p.cmi as Tree;
+		const evaluated = evaluateItem(launch.scormVersion, launch.item, cmi, p.terminate);
+		const text = <T extends string | null | undefined>(v: T): T =>
+			typeof v === 'string' ? (storableText(v) as T) : v;
+		const e = {
+			...evaluated,
+			reported: text(evaluated.reported),
+			location: text(evaluated.location),
+			sessionTime: text(evaluated.sessionTime),
+			exit: text(evaluated.exit)
+		};
 		const history = {
 			launchId: l.id,
 			registrationId: l.registrationId,
@@ -409,41 +623,94 @@ export async function commitRuntime(db: Db, learner: AuthUser, raw: unknown, tra
 				.select({ id: scormCommits.id })
 				.from(scormCommits)
 				.where(and(eq(scormCommits.launchId, l.id), eq(scormCommits.sequence, p.seq)));
-			if (!dup) await tx.insert(scormCommits).values({ ...history, outcome: 'stale' }).onConflictDoNothing();
-			return { applied: false, duplicate: Boolean(dup), stale: !dup, completion: null, success: null, courseCompleted: Boolean(launch.completionId) };
+			if (!dup)
+				await tx
+					.insert(scormCommits)
+					.values({ ...history, outcome: 'stale' })
+					.onConflictDoNothing();
+			return {
+				applied: false,
+				duplicate: Boolean(dup),
+				stale: !dup,
+				completion: null,
+				success: null,
+				courseCompleted: Boolean(launch.completionId)
+			};
 		}
 		// The SCO's own exit decides resume; a 1.2 SCO that never set a status is recorded completed on finishing.
-		const storedCmi = launch.scormVersion === '1.2' && p.terminate && e.reported === 'not attempted' && e.completion === 'completed' ? withStatus12(cmi, 'completed') : cmi;
-		const sessionSeconds = e.sessionSeconds ?? (l.sessionSeconds ?? null);
-		await tx
-			.update(scormLaunches)
-			.set({ lastCommitAt: now, sessionSeconds, ...(p.terminate ? { terminatedAt: now } : {}) })
-			.where(eq(scormLaunches.id, l.id));
-		await tx
-			.update(scormRuntime)
-			.set({
-				cmi: storedCmi,
-				lastSequence: p.seq,
-				completionStatus: e.completion,
-				successStatus: e.success,
-				reportedStatus: e.reported,
-				scoreRaw: e.scoreRaw,
-				scoreMin: e.scoreMin,
-				scoreMax: e.scoreMax,
-				scoreScaled: e.scoreScaled,
-				location: e.location?.slice(0, 4000) ?? null,
-				exit: e.exit?.slice(0, 20) ?? null,
-				// total time: the sum of every session's time (each launch's latest session_time)
-				totalSeconds: sql`(select coalesce(sum(${scormLaunches.sessionSeconds}), 0)::float8 from ${scormLaunches} where ${scormLaunches.registrationId} = ${l.registrationId} and ${scormLaunches.itemIdentifier} = ${l.itemIdentifier})`,
-				lastCommitAt: now,
-				satisfiedAt: rt!.satisfiedAt ?? (e.satisfied ? now : null)
-			})
-			.where(and(eq(scormRuntime.registrationId, l.registrationId), eq(scormRuntime.itemIdentifier, l.itemIdentifier)));
-		await tx.insert(scormCommits).values({ ...history, outcome: 'applied' });
+		const storedCmi =
+			launch.scormVersion === '1.2' &&
+			p.terminate &&
+			e.reported === 'not attempted' &&
+			e.completion === 'completed'
+				? withStatus12(cmi, 'completed')
+				: cmi;
+		const sessionSeconds = e.sessionSeconds ?? l.sessionSeconds ?? null;
+		// The writes go together (postgres.js pipelines them on the transaction's connection; they
+		// run in this order): one round trip instead of one each.
+		const writes: Promise<unknown>[] = [];
+		writes.push(
+			tx
+				.update(scormLaunches)
+				.set({ lastCommitAt: now, sessionSeconds, ...(p.terminate ? { terminatedAt: now } : {}) })
+				.where(eq(scormLaunches.id, l.id))
+				.execute()
+		);
+		writes.push(
+			tx
+				.update(scormRuntime)
+				.set({
+					cmi: storableTree(storedCmi) as Tree,
+					lastSequence: p.seq,
+					completionStatus: e.completion,
+					successStatus: e.success,
+					reportedStatus: e.reported,
+					scoreRaw: e.scoreRaw,
+					scoreMin: e.scoreMin,
+					scoreMax: e.scoreMax,
+					scoreScaled: e.scoreScaled,
+					location: e.location?.slice(0, 4000) ?? null,
+					exit: e.exit?.slice(0, 20) ?? null,
+					// total time: the sum of every session's time (each launch's latest session_time)
+					totalSeconds: sql`(select coalesce(sum(${scormLaunches.sessionSeconds}), 0)::float8 from ${scormLaunches} where ${scormLaunches.registrationId} = ${l.registrationId} and ${scormLaunches.itemIdentifier} = ${l.itemIdentifier})`,
+					lastCommitAt: now,
+					satisfiedAt: rt!.satisfiedAt ?? (e.satisfied ? now : null)
+				})
+				.where(
+					and(
+						eq(scormRuntime.registrationId, l.registrationId),
+						eq(scormRuntime.itemIdentifier, l.itemIdentifier)
+					)
+				)
+				.execute()
+		);
+		writes.push(
+			tx
+				.insert(scormCommits)
+				.values({ ...history, outcome: 'applied' })
+				.execute()
+		);
 		if (p.terminate || now.getTime() - launch.lastActivityAt.getTime() > 60_000)
-			await tx.update(scormRegistrations).set({ lastActivityAt: now }).where(eq(scormRegistrations.id, l.registrationId));
-		const courseCompleted = e.satisfied && !rt!.satisfiedAt ? await maybeCompleteRegistration(tx, l.registrationId, now) : Boolean(launch.completionId);
-		return { applied: true, duplicate: false, stale: false, completion: e.completion, success: e.success, courseCompleted };
+			writes.push(
+				tx
+					.update(scormRegistrations)
+					.set({ lastActivityAt: now })
+					.where(eq(scormRegistrations.id, l.registrationId))
+					.execute()
+			);
+		await Promise.all(writes);
+		const courseCompleted =
+			e.satisfied && !rt!.satisfiedAt
+				? await maybeCompleteRegistration(tx, l.registrationId, now)
+				: Boolean(launch.completionId);
+		return {
+			applied: true,
+			duplicate: false,
+			stale: false,
+			completion: e.completion,
+			success: e.success,
+			courseCompleted
+		};
 	});
 }
 
@@ -459,24 +726,55 @@ function withStatus12(cmi: Tree, status: string): Tree {
  * (source 'scorm', on the version the learner used) and runs the completion hooks, in the caller's
  * transaction. The registration row is locked and its completion written once.
  */
-async function maybeCompleteRegistration(tx: Db, registrationId: string, now: Date): Promise<boolean> {
-	const [reg] = await tx.select().from(scormRegistrations).where(eq(scormRegistrations.id, registrationId)).for('update');
+async function maybeCompleteRegistration(
+	tx: Db,
+	registrationId: string,
+	now: Date
+): Promise<boolean> {
+	const [reg] = await tx
+		.select()
+		.from(scormRegistrations)
+		.where(eq(scormRegistrations.id, registrationId))
+		.for('update');
 	if (!reg) return false;
 	if (reg.completionId) return true;
-	const items = (await itemsOf(tx, reg.versionId)).filter((i) => i.kind !== 'aggregation' && i.launchUrl);
-	const runtime = await tx.select().from(scormRuntime).where(eq(scormRuntime.registrationId, reg.id));
-	const done = items.every((i) => runtime.find((r) => r.itemIdentifier === i.identifier)?.satisfiedAt);
+	const items = (await itemsOf(tx, reg.versionId)).filter(
+		(i) => i.kind !== 'aggregation' && i.launchUrl
+	);
+	const runtime = await tx
+		.select()
+		.from(scormRuntime)
+		.where(eq(scormRuntime.registrationId, reg.id));
+	const done = items.every(
+		(i) => runtime.find((r) => r.itemIdentifier === i.identifier)?.satisfiedAt
+	);
 	if (!done || !items.length) return false;
 	const scores = items
 		.filter((i) => i.kind === 'sco')
 		.map((i) => runtime.find((r) => r.itemIdentifier === i.identifier)!)
-		.map((r) => scorePercentOf({ scoreRaw: r.scoreRaw, scoreMin: r.scoreMin, scoreMax: r.scoreMax, scoreScaled: r.scoreScaled }))
+		.map((r) =>
+			scorePercentOf({
+				scoreRaw: r.scoreRaw,
+				scoreMin: r.scoreMin,
+				scoreMax: r.scoreMax,
+				scoreScaled: r.scoreScaled
+			})
+		)
 		.filter((s): s is number => s !== null);
-	const scorePercent = scores.length ? Math.round(scores.reduce((a, b) => a + b, 0) / scores.length) : null;
+	const scorePercent = scores.length
+		? Math.round(scores.reduce((a, b) => a + b, 0) / scores.length)
+		: null;
 	const version = await versionOf(tx, reg.versionId);
 	const [completion] = await tx
 		.insert(completions)
-		.values({ userId: reg.userId, courseId: reg.courseId, courseVersion: `v${version.number}`, completedAt: now, source: 'scorm', scorePercent })
+		.values({
+			userId: reg.userId,
+			courseId: reg.courseId,
+			courseVersion: `v${version.number}`,
+			completedAt: now,
+			source: 'scorm',
+			scorePercent
+		})
 		.returning();
 	const [updated] = await tx
 		.update(scormRegistrations)
@@ -485,6 +783,10 @@ async function maybeCompleteRegistration(tx: Db, registrationId: string, now: Da
 		.returning({ id: scormRegistrations.id });
 	if (!updated) throw new ConflictError('This course was completed at the same moment elsewhere.');
 	await runCompletionHooks(tx, completion!);
-	logger.info('scorm course completed', { registrationId: reg.id, courseId: reg.courseId, version: version.number });
+	logger.info('scorm course completed', {
+		registrationId: reg.id,
+		courseId: reg.courseId,
+		version: version.number
+	});
 	return true;
 }

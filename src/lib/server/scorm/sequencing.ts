@@ -1,5 +1,11 @@
 import type { CompletionStatus, SuccessStatus } from '../db/schema-scorm.ts';
-import type { ControlMode, ItemKind, ItemSequencing, RuleCondition, ScormVersion } from './manifest.ts';
+import type {
+	ControlMode,
+	ItemKind,
+	ItemSequencing,
+	RuleCondition,
+	ScormVersion
+} from './manifest.ts';
 
 /**
  * The part of SCORM sequencing the player honours, as pure functions over the item tree and each
@@ -31,7 +37,10 @@ export interface SeqState {
 	scoreScaled: number | null;
 	satisfied: boolean;
 	/** objectives the SCO reported in cmi.objectives, by id */
-	objectives: Record<string, { success: SuccessStatus; completion: CompletionStatus; scaled: number | null }>;
+	objectives: Record<
+		string,
+		{ success: SuccessStatus; completion: CompletionStatus; scaled: number | null }
+	>;
 }
 
 export interface Availability {
@@ -46,10 +55,22 @@ export interface Availability {
 	reason: string | null;
 }
 
-const DEFAULT_2004: ControlMode = { choice: true, choiceExit: true, flow: false, forwardOnly: false };
+const DEFAULT_2004: ControlMode = {
+	choice: true,
+	choiceExit: true,
+	flow: false,
+	forwardOnly: false
+};
 const FREE: ControlMode = { choice: true, choiceExit: true, flow: true, forwardOnly: false };
 
-export const emptyState = (): SeqState => ({ attempted: false, completion: 'not attempted', success: 'unknown', scoreScaled: null, satisfied: false, objectives: {} });
+export const emptyState = (): SeqState => ({
+	attempted: false,
+	completion: 'not attempted',
+	success: 'unknown',
+	scoreScaled: null,
+	satisfied: false,
+	objectives: {}
+});
 
 export class Sequencer {
 	private readonly byId = new Map<string, SeqItem>();
@@ -80,20 +101,40 @@ export class Sequencer {
 	/** choice must be allowed by every cluster above the item */
 	private choiceAllowed(item: SeqItem): boolean {
 		if (this.version === '1.2') return true;
-		for (let p: SeqItem | undefined = item; p; p = p.parentIdentifier ? this.byId.get(p.parentIdentifier) : undefined)
+		for (
+			let p: SeqItem | undefined = item;
+			p;
+			p = p.parentIdentifier ? this.byId.get(p.parentIdentifier) : undefined
+		)
 			if (!this.controlModeOf(p).choice) return false;
 		return true;
 	}
 
 	availability(id: string): Availability {
 		const item = this.byId.get(id);
-		if (!item || !item.launchable) return { enabled: false, choosable: false, listed: false, skipped: false, reason: 'This part cannot be launched.' };
+		if (!item || !item.launchable)
+			return {
+				enabled: false,
+				choosable: false,
+				listed: false,
+				skipped: false,
+				reason: 'This part cannot be launched.'
+			};
 		const actions = new Set<string>();
 		// Rules on the item and on every cluster above it apply (a disabled cluster disables its children).
-		for (let p: SeqItem | undefined = item; p; p = p.parentIdentifier ? this.byId.get(p.parentIdentifier) : undefined)
+		for (
+			let p: SeqItem | undefined = item;
+			p;
+			p = p.parentIdentifier ? this.byId.get(p.parentIdentifier) : undefined
+		)
 			for (const rule of p.sequencing?.preConditionRules ?? []) {
 				const results = rule.conditions.map((c) => this.condition(p!, c));
-				const fired = rule.conditions.length === 0 ? false : rule.combination === 'any' ? results.some(Boolean) : results.every(Boolean);
+				const fired =
+					rule.conditions.length === 0
+						? false
+						: rule.combination === 'any'
+							? results.some(Boolean)
+							: results.every(Boolean);
 				if (fired) actions.add(rule.action);
 			}
 		let reason: string | null = null;
@@ -107,43 +148,79 @@ export class Sequencer {
 			}
 		}
 		const listed = item.isVisible && !actions.has('hiddenFromChoice');
-		return { enabled, listed, choosable: enabled && listed && this.choiceAllowed(item), skipped: actions.has('skip'), reason };
+		return {
+			enabled,
+			listed,
+			choosable: enabled && listed && this.choiceAllowed(item),
+			skipped: actions.has('skip'),
+			reason
+		};
 	}
 
-	private objectiveState(item: SeqItem, objectiveId: string | null): { success: SuccessStatus; completion: CompletionStatus; scaled: number | null } {
+	private objectiveState(
+		item: SeqItem,
+		objectiveId: string | null
+	): { success: SuccessStatus; completion: CompletionStatus; scaled: number | null } {
 		const own = this.state(item.identifier);
 		const primary = { success: own.success, completion: own.completion, scaled: own.scoreScaled };
 		if (!objectiveId) return primary;
 		const objective = item.sequencing?.objectives.find((o) => o.id === objectiveId);
 		if (!objective) return primary;
 		const reads = objective.maps.filter((m) => m.readSatisfied || m.readCompletion);
-		if (!reads.length) return objective.primary ? primary : (own.objectives[objectiveId] ?? { success: 'unknown', completion: 'unknown', scaled: null });
-		const result = { success: 'unknown' as SuccessStatus, completion: 'unknown' as CompletionStatus, scaled: null as number | null };
+		if (!reads.length)
+			return objective.primary
+				? primary
+				: (own.objectives[objectiveId] ?? {
+						success: 'unknown',
+						completion: 'unknown',
+						scaled: null
+					});
+		const result = {
+			success: 'unknown' as SuccessStatus,
+			completion: 'unknown' as CompletionStatus,
+			scaled: null as number | null
+		};
 		for (const map of reads) {
 			const global = this.globalObjective(map.target);
 			if (map.readSatisfied && global.success !== 'unknown') {
 				result.success = global.success;
 				result.scaled = global.scaled;
 			}
-			if (map.readCompletion && global.completion !== 'unknown') result.completion = global.completion;
+			if (map.readCompletion && global.completion !== 'unknown')
+				result.completion = global.completion;
 		}
 		return result;
 	}
 
 	/** A global objective's value, as written by the items whose objectives map to it with write*. */
-	private globalObjective(target: string): { success: SuccessStatus; completion: CompletionStatus; scaled: number | null } {
-		const out = { success: 'unknown' as SuccessStatus, completion: 'unknown' as CompletionStatus, scaled: null as number | null };
+	private globalObjective(target: string): {
+		success: SuccessStatus;
+		completion: CompletionStatus;
+		scaled: number | null;
+	} {
+		const out = {
+			success: 'unknown' as SuccessStatus,
+			completion: 'unknown' as CompletionStatus,
+			scaled: null as number | null
+		};
 		for (const writer of this.items) {
 			for (const o of writer.sequencing?.objectives ?? []) {
 				for (const m of o.maps) {
 					if (m.target !== target || (!m.writeSatisfied && !m.writeCompletion)) continue;
 					const s = this.state(writer.identifier);
-					const value = o.primary ? { success: s.success, completion: s.completion, scaled: s.scoreScaled } : (s.objectives[o.id] ?? { success: 'unknown', completion: 'unknown', scaled: null });
+					const value = o.primary
+						? { success: s.success, completion: s.completion, scaled: s.scoreScaled }
+						: (s.objectives[o.id] ?? { success: 'unknown', completion: 'unknown', scaled: null });
 					if (m.writeSatisfied && value.success !== 'unknown') {
 						out.success = value.success;
 						out.scaled = value.scaled;
 					}
-					if (m.writeCompletion && value.completion !== 'unknown' && value.completion !== 'not attempted') out.completion = value.completion;
+					if (
+						m.writeCompletion &&
+						value.completion !== 'unknown' &&
+						value.completion !== 'not attempted'
+					)
+						out.completion = value.completion;
 				}
 			}
 		}
@@ -196,7 +273,15 @@ export class Sequencer {
 				const item = this.byId.get(id);
 				if (!item) return null;
 				const s = this.state(id);
-				return s.success === 'passed' ? 'passed' : s.success === 'failed' ? 'failed' : s.completion === 'completed' ? 'completed' : s.completion === 'incomplete' ? 'incomplete' : 'not attempted';
+				return s.success === 'passed'
+					? 'passed'
+					: s.success === 'failed'
+						? 'failed'
+						: s.completion === 'completed'
+							? 'completed'
+							: s.completion === 'incomplete'
+								? 'incomplete'
+								: 'not attempted';
 			});
 		} catch {
 			return null;
@@ -224,10 +309,12 @@ export class Sequencer {
 
 	/** Where "Start" goes: the first enabled, not skipped item. */
 	start(): SeqItem | null {
-		return this.leaves.find((l) => {
-			const a = this.availability(l.identifier);
-			return a.enabled && !a.skipped;
-		}) ?? null;
+		return (
+			this.leaves.find((l) => {
+				const a = this.availability(l.identifier);
+				return a.enabled && !a.skipped;
+			}) ?? null
+		);
 	}
 }
 
@@ -238,8 +325,14 @@ type Status = 'passed' | 'completed' | 'failed' | 'incomplete' | 'not attempted'
  * passed or completed; `id = "status"` / `id <> "status"` compare; `~` not, `&` and, `|` or;
  * `n*{a,b,c}` is true when at least n of the set are. Throws on anything else.
  */
-export function evaluatePrerequisites(expression: string, statusOf: (identifier: string) => Status | null): boolean {
-	const tokens = expression.match(/\s*(<>|[=&|~(){},*]|"[^"]*"|'[^']*'|[^\s=&|~(){},*<>"']+)/g)?.map((t) => t.trim()) ?? [];
+export function evaluatePrerequisites(
+	expression: string,
+	statusOf: (identifier: string) => Status | null
+): boolean {
+	const tokens =
+		expression
+			.match(/\s*(<>|[=&|~(){},*]|"[^"]*"|'[^']*'|[^\s=&|~(){},*<>"']+)/g)
+			?.map((t) => t.trim()) ?? [];
 	let pos = 0;
 	const peek = () => tokens[pos];
 	const next = () => tokens[pos++];
@@ -275,7 +368,14 @@ export function evaluatePrerequisites(expression: string, statusOf: (identifier:
 			const op = next();
 			const raw = next() ?? '';
 			const wanted = raw.replace(/^["']|["']$/g, '').toLowerCase();
-			const abbreviations: Record<string, string> = { p: 'passed', c: 'completed', f: 'failed', i: 'incomplete', b: 'browsed', n: 'not attempted' };
+			const abbreviations: Record<string, string> = {
+				p: 'passed',
+				c: 'completed',
+				f: 'failed',
+				i: 'incomplete',
+				b: 'browsed',
+				n: 'not attempted'
+			};
 			const status = statusOf(t);
 			if (status === null) throw new Error(`unknown identifier ${t}`);
 			const equal = status === (abbreviations[wanted] ?? wanted);

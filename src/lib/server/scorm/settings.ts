@@ -28,20 +28,33 @@ export interface S3Settings {
 	prefix: string;
 	/** `https://endpoint/bucket/key` (MinIO and most S3-compatible stores) rather than `https://bucket.endpoint/key` */
 	pathStyle: boolean;
+	/** attempts per request, retries included (the SDK's backoff) */
+	maxAttempts?: number;
 }
 
-export function readScormSettings(env: NodeJS.ProcessEnv = process.env, dataDir = config.dataDir, origin = config.origin): ScormSettings {
+export function readScormSettings(
+	env: NodeJS.ProcessEnv = process.env,
+	dataDir = config.dataDir,
+	origin = config.origin
+): ScormSettings {
 	const port = Number(env.PORT ?? 3000);
 	const appOrigin = new URL(origin ?? `http://localhost:${port}`).origin;
 	const contentPort = Number(env.CONTENT_PORT ?? port + 1);
-	if (!Number.isInteger(contentPort) || contentPort <= 0 || contentPort > 65535) throw new Error('CONTENT_PORT must be a port number');
+	if (!Number.isInteger(contentPort) || contentPort <= 0 || contentPort > 65535)
+		throw new Error('CONTENT_PORT must be a port number');
 	// The default content origin is another *site* as well as another origin: 127.0.0.1 when the
 	// app is on localhost (the usual local set-up), localhost when the app itself is on 127.0.0.1.
 	const defaultHost = new URL(appOrigin).hostname === '127.0.0.1' ? 'localhost' : '127.0.0.1';
-	const contentOrigin = new URL(env.CONTENT_ORIGIN?.trim() || `http://${defaultHost}:${contentPort}`).origin;
-	if (contentOrigin === appOrigin) throw new Error('CONTENT_ORIGIN must differ from the platform origin: package content must never run on the platform origin');
+	const contentOrigin = new URL(
+		env.CONTENT_ORIGIN?.trim() || `http://${defaultHost}:${contentPort}`
+	).origin;
+	if (contentOrigin === appOrigin)
+		throw new Error(
+			'CONTENT_ORIGIN must differ from the platform origin: package content must never run on the platform origin'
+		);
 	const mb = Number(env.SCORM_MAX_UPLOAD_MB ?? 200);
-	if (!Number.isFinite(mb) || mb <= 0) throw new Error('SCORM_MAX_UPLOAD_MB must be a positive number');
+	if (!Number.isFinite(mb) || mb <= 0)
+		throw new Error('SCORM_MAX_UPLOAD_MB must be a positive number');
 	const kind = (env.SCORM_STORAGE ?? 'local').trim().toLowerCase();
 	let storage: ScormSettings['storage'];
 	if (kind === 's3') {
@@ -59,11 +72,15 @@ export function readScormSettings(env: NodeJS.ProcessEnv = process.env, dataDir 
 				accessKeyId: need('SCORM_S3_ACCESS_KEY_ID'),
 				secretAccessKey: need('SCORM_S3_SECRET_ACCESS_KEY'),
 				prefix: (env.SCORM_S3_PREFIX?.trim() ?? '').replace(/^\/+|\/+$/g, ''),
-				pathStyle: (env.SCORM_S3_PATH_STYLE ?? 'true').trim().toLowerCase() !== 'false'
+				pathStyle: (env.SCORM_S3_PATH_STYLE ?? 'true').trim().toLowerCase() !== 'false',
+				maxAttempts: Math.max(1, Math.floor(Number(env.SCORM_S3_MAX_ATTEMPTS?.trim() || 3)) || 3)
 			}
 		};
 	} else if (kind === 'local') {
-		storage = { kind: 'local', dir: path.resolve(env.SCORM_STORAGE_DIR?.trim() || path.join(dataDir, 'scorm')) };
+		storage = {
+			kind: 'local',
+			dir: path.resolve(env.SCORM_STORAGE_DIR?.trim() || path.join(dataDir, 'scorm'))
+		};
 	} else throw new Error('SCORM_STORAGE must be "local" or "s3"');
 	return {
 		appOrigin,

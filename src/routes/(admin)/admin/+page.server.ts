@@ -1,3 +1,5 @@
 import type { PageServerLoad } from './$types';
 
-export const load: PageServerLoad = ({ url }) => ({ welcome: url.searchParams.get('welcome') === '1' });
+export const load: PageServerLoad = ({ url }) => ({
+	welcome: url.searchParams.get('welcome') === '1'
+});

@@ -4,8 +4,8 @@ import { CONTACT_TOPICS, listContacts, saveContact } from '$lib/server/partnersh
 import { failFromError, readForm } from '$lib/server/http/forms';
 import { formToObject } from '$lib/server/validation';
 
-export const load: PageServerLoad = async () => ({
-	contacts: await listContacts(db()),
+export const load: PageServerLoad = async ({ locals }) => ({
+	contacts: await listContacts(db(), locals.user!),
 	topics: Object.entries(CONTACT_TOPICS).map(([value, label]) => ({ value, label }))
 });
 
@@ -14,7 +14,12 @@ export const actions: Actions = {
 		const form = await readForm(request);
 		try {
 			const id = form.get('id');
-			await saveContact(db(), locals.user!, typeof id === 'string' && id ? id : null, formToObject(form));
+			await saveContact(
+				db(),
+				locals.user!,
+				typeof id === 'string' && id ? id : null,
+				formToObject(form)
+			);
 			return { saved: 'Contact saved. Lessons show it from now on.' };
 		} catch (e) {
 			return failFromError(e, form);

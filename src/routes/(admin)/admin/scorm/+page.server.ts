@@ -17,9 +17,11 @@ export const actions: Actions = {
 		const form = await readUploadForm(request);
 		let id: string;
 		try {
-			({ packageId: id } = await withUploadedFile(form, (file) => importPackage(db(), locals.user!, file, formToObject(form), importDeps())));
+			({ packageId: id } = await withUploadedFile(form, (file) =>
+				importPackage(db(), locals.user!, file, formToObject(form.fields), importDeps())
+			));
 		} catch (e) {
-			return failFromError(e, form);
+			return failFromError(e, form.fields);
 		}
 		redirect(303, `/admin/scorm/${id}?uploaded=1`);
 	}

@@ -13,13 +13,18 @@ export function formatSize(bytes: number): string {
  */
 export function checkedUpload(
 	limitBytes: number,
-	show: { errors: (errors: Record<string, string> | undefined) => void; busy: (busy: boolean) => void }
+	show: {
+		errors: (errors: Record<string, string> | undefined) => void;
+		busy: (busy: boolean) => void;
+	}
 ): SubmitFunction {
 	return ({ formData, cancel }) => {
 		show.errors(undefined);
 		const file = formData.get('file');
 		if (file instanceof File && file.size > limitBytes) {
-			show.errors({ file: `The file is ${formatSize(file.size)}; the largest package we accept is ${formatSize(limitBytes)}.` });
+			show.errors({
+				file: `The file is ${formatSize(file.size)}; the largest package we accept is ${formatSize(limitBytes)}.`
+			});
 			cancel();
 			return;
 		}

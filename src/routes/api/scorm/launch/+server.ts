@@ -4,4 +4,6 @@ import { scormSettings } from '$lib/server/scorm/settings';
 import { runtimeEndpoint } from '$lib/server/scorm/http';
 
 /** Launches one part of a SCORM course for the signed-in learner: returns what the player needs. */
-export const POST = runtimeEndpoint('launch', (event, body) => launchItem(db(), event.locals.user!, body.value, { contentOrigin: scormSettings().contentOrigin }));
+export const POST = runtimeEndpoint('launch', (event, body) =>
+	launchItem(db(), event.locals.user!, body.value, { contentOrigin: scormSettings().contentOrigin })
+);

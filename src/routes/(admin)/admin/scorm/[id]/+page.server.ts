@@ -25,10 +25,12 @@ export const actions: Actions = {
 	version: async ({ request, locals, params }) => {
 		const form = await readUploadForm(request);
 		try {
-			const result = await withUploadedFile(form, (file) => importPackage(db(), locals.user!, file, {}, importDeps(), params.id));
+			const result = await withUploadedFile(form, (file) =>
+				importPackage(db(), locals.user!, file, {}, importDeps(), params.id)
+			);
 			return { versionUploaded: result.number, warnings: result.warnings };
 		} catch (e) {
-			return failFromError(e, form);
+			return failFromError(e, form.fields);
 		}
 	}
 };

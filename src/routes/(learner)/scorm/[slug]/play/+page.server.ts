@@ -10,7 +10,8 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
 	const item = url.searchParams.get('item');
 	return {
 		course,
-		requestedItem: item && course.toc.some((t) => t.identifier === item && t.launchable) ? item : null,
+		requestedItem:
+			item && course.toc.some((t) => t.identifier === item && t.launchable) ? item : null,
 		contentOrigin: scormSettings().contentOrigin
 	};
 };

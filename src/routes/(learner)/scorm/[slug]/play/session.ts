@@ -39,7 +39,8 @@ export interface SessionEvents {
 	error(message: string): void;
 }
 
-export const SANDBOX = 'allow-scripts allow-same-origin allow-forms allow-popups allow-modals allow-downloads';
+export const SANDBOX =
+	'allow-scripts allow-same-origin allow-forms allow-popups allow-modals allow-downloads';
 
 export class PlayerSession {
 	private counter = 0;
@@ -52,8 +53,12 @@ export class PlayerSession {
 	private frame: HTMLIFrameElement | null = null;
 	private ended = false;
 	private launchPosted = false;
+	/** the SCO has called LMSInitialize/Initialize and not yet LMSFinish/Terminate: it holds unsaved state */
+	private scoRunning = false;
 	/** set while the player itself is ending the SCO: its navigation requests are then not acted on */
 	private leaving = false;
+	/** the one leave in progress: "Save and exit" during a move to the next part waits for the same */
+	private leavingDone: Promise<void> | null = null;
 	readonly info: LaunchInfo;
 
 	constructor(
@@ -83,7 +88,13 @@ export class PlayerSession {
 	private postLaunch(): void {
 		if (this.launchPosted || !this.frame) return;
 		this.launchPosted = true;
-		this.post({ type: 'scorm:launch', version: this.info.scormVersion, kind: this.info.kind, cmi: this.info.cmi, contentUrl: this.info.contentUrl });
+		this.post({
+			type: 'scorm:launch',
+			version: this.info.scormVersion,
+			kind: this.info.kind,
+			cmi: this.info.cmi,
+			contentUrl: this.info.contentUrl
+		});
 	}
 
 	private post(message: Record<string, unknown>): void {
@@ -91,7 +102,12 @@ export class PlayerSession {
 	}
 
 	private onMessage = (event: MessageEvent) => {
-		if (event.origin !== this.contentOrigin || !this.frame || event.source !== this.frame.contentWindow) return;
+		if (
+			event.origin !== this.contentOrigin ||
+			!this.frame ||
+			event.source !== this.frame.contentWindow
+		)
+			return;
 		const message = (event.data ?? {}) as Record<string, unknown>;
 		switch (message.type) {
 			case 'scorm:ready':
@@ -100,6 +116,7 @@ export class PlayerSession {
 			case 'scorm:state': {
 				if (this.ended || !message.cmi || typeof message.cmi !== 'object') return;
 				const terminate = message.terminate === true;
+				if (terminate) this.scoRunning = false;
 				this.queue(message.cmi as Record<string, unknown>, terminate);
 				if (terminate && !this.leaving) {
 					const nav = typeof message.navRequest === 'string' ? message.navRequest : null;
@@ -108,6 +125,7 @@ export class PlayerSession {
 				break;
 			}
 			case 'scorm:initialized':
+				this.scoRunning = true;
 				this.events.initialized();
 				break;
 			case 'scorm:started':
@@ -118,14 +136,24 @@ export class PlayerSession {
 				this.unloadWaiter = null;
 				break;
 			case 'scorm:error':
-				this.events.error(typeof message.message === 'string' ? message.message.slice(0, 200) : 'The course content reported a problem.');
+				this.events.error(
+					typeof message.message === 'string'
+						? message.message.slice(0, 200)
+						: 'The course content reported a problem.'
+				);
 				break;
 		}
 	};
 
 	private queue(cmi: Record<string, unknown>, terminate: boolean): void {
 		this.counter += 1;
-		this.latest = { launchId: this.info.launchId, token: this.info.token, seq: this.info.sequenceBase + this.counter, cmi, terminate: terminate || Boolean(this.latest?.terminate && this.latest.seq > this.acknowledged) };
+		this.latest = {
+			launchId: this.info.launchId,
+			token: this.info.token,
+			seq: this.info.sequenceBase + this.counter,
+			cmi,
+			terminate: terminate || Boolean(this.latest?.terminate && this.latest.seq > this.acknowledged)
+		};
 		void this.flush();
 	}
 
@@ -138,38 +166,70 @@ export class PlayerSession {
 		this.events.status({ state: 'saving', message: 'Saving your progress…' });
 		this.inFlight = (async () => {
 			try {
-				const res = await fetch('/api/scorm/commit', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(commit), credentials: 'same-origin' });
-				const body = (await res.json().catch(() => ({}))) as { result?: boolean; courseCompleted?: boolean; message?: string };
+				const res = await fetch('/api/scorm/commit', {
+					method: 'POST',
+					headers: { 'content-type': 'application/json' },
+					body: JSON.stringify(commit),
+					credentials: 'same-origin'
+				});
+				const body = (await res.json().catch(() => ({}))) as {
+					result?: boolean;
+					courseCompleted?: boolean;
+					message?: string;
+				};
 				if (!res.ok || body.result !== true) {
 					if (res.status === 401 || res.status === 403) {
 						this.ended = true;
-						this.events.status({ state: 'error', message: `Your progress could not be saved: ${body.message ?? 'you may have been signed out'}. Sign in again and reopen the course.` });
+						this.events.status({
+							state: 'error',
+							message: `Your progress could not be saved: ${body.message ?? 'you may have been signed out'}. Sign in again and reopen the course.`
+						});
 						return;
 					}
 					throw new Error(body.message ?? `status ${res.status}`);
 				}
 				this.acknowledged = Math.max(this.acknowledged, commit.seq);
 				this.failures = 0;
-				this.events.status({ state: 'saved', message: `Progress saved at ${new Date().toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' })}.` });
+				this.events.status({
+					state: 'saved',
+					message: `Progress saved at ${new Date().toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' })}.`
+				});
 				if (body.courseCompleted) this.events.courseCompleted();
 			} catch {
 				this.failures += 1;
 				const wait = Math.min(30, 2 ** this.failures);
-				this.events.status({ state: 'error', message: `Your progress could not be saved (no connection?). Trying again in ${wait} seconds — please keep this page open.` });
+				this.events.status({
+					state: 'error',
+					message: `Your progress could not be saved (no connection?). Trying again in ${wait} seconds — please keep this page open.`
+				});
 				this.retryTimer = setTimeout(() => void this.flush(), wait * 1000);
 			} finally {
 				this.inFlight = null;
 			}
 		})();
-		return this.inFlight.then(() => (this.latest && this.latest.seq > this.acknowledged && this.failures === 0 ? this.flush() : undefined));
+		return this.inFlight.then(() =>
+			this.latest && this.latest.seq > this.acknowledged && this.failures === 0
+				? this.flush()
+				: undefined
+		);
 	}
 
-	/** Ends the SCO properly (it gets its unload, so it can call LMSFinish), then saves. */
-	async leave(timeoutMs = 4000): Promise<void> {
+	/**
+	 * Ends the SCO properly (it gets its unload, so it can call LMSFinish), then saves. Each wait is
+	 * bounded: the SCO's unload normally takes a fraction of a second (the cap is for a stuck one),
+	 * and the save gets a moment before whatever is not stored yet goes by beacon, which outlives
+	 * the page. A SCO that never started, or has already finished, holds nothing more to wait for.
+	 */
+	leave(): Promise<void> {
+		this.leavingDone ??= this.end();
+		return this.leavingDone;
+	}
+
+	private async end(unloadWaitMs = 3000, saveWaitMs = 1500): Promise<void> {
 		this.leaving = true;
-		if (this.frame && !this.ended) {
+		if (this.frame && !this.ended && this.scoRunning) {
 			await new Promise<void>((resolve) => {
-				const timer = setTimeout(resolve, timeoutMs);
+				const timer = setTimeout(resolve, unloadWaitMs);
 				this.unloadWaiter = () => {
 					clearTimeout(timer);
 					resolve();
@@ -177,7 +237,7 @@ export class PlayerSession {
 				this.post({ type: 'scorm:unload' });
 			});
 		}
-		await Promise.race([this.flush(), new Promise((r) => setTimeout(r, timeoutMs))]);
+		await Promise.race([this.flush(), new Promise((r) => setTimeout(r, saveWaitMs))]);
 		this.onPageHide();
 		this.dispose();
 	}
@@ -199,9 +259,23 @@ export class PlayerSession {
 }
 
 /** Asks the platform to launch a part of the course. */
-export async function requestLaunch(body: { slug: string; item?: string; via: string; from?: string }): Promise<LaunchInfo> {
-	const res = await fetch('/api/scorm/launch', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), credentials: 'same-origin' });
-	const data = (await res.json().catch(() => ({}))) as Partial<LaunchInfo> & { result?: boolean; message?: string };
-	if (!res.ok || data.result !== true) throw new Error(data.message ?? 'The course could not be opened. Please try again.');
+export async function requestLaunch(body: {
+	slug: string;
+	item?: string;
+	via: string;
+	from?: string;
+}): Promise<LaunchInfo> {
+	const res = await fetch('/api/scorm/launch', {
+		method: 'POST',
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify(body),
+		credentials: 'same-origin'
+	});
+	const data = (await res.json().catch(() => ({}))) as Partial<LaunchInfo> & {
+		result?: boolean;
+		message?: string;
+	};
+	if (!res.ok || data.result !== true)
+		throw new Error(data.message ?? 'The course could not be opened. Please try again.');
 	return data as LaunchInfo;
 }

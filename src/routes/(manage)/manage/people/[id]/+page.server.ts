@@ -1,77 +1,79 @@
 import type { Actions, PageServerLoad } from './$types';
+import { fail } from '@sveltejs/kit';
 import { db } from '$lib/server/app';
-import { placementChoices, resendInvite, setPersonStatus, updatePerson } from '$lib/server/people/service';
+import { invitationDelivery, resendInvite } from '$lib/server/people/service';
 import { mailContext } from '$lib/server/http/context';
+import { MANUAL_REMINDER_GAP_HOURS, sendManualReminders } from '$lib/server/reminders/manual';
 import { failFromError, orErrorPage, readForm } from '$lib/server/http/forms';
-import { formToObject } from '$lib/server/validation';
-import { assignCourse, personLearning, recordExternalCompletion, trackingChoices, voidCompletion, withdrawAssignment } from '$lib/server/tracking/service';
+import { approveExternalCompletion, personLearning } from '$lib/server/tracking/service';
+import { confirmationFor } from './tasks';
 
 export const load: PageServerLoad = async ({ locals, params, url }) => {
 	const learning = await orErrorPage(personLearning(db(), locals.user!, params.id));
+	const person = learning.person;
 	return {
-		person: learning.person,
-		learning: { statuses: learning.statuses, history: learning.history, assignments: learning.assignments },
-		courses: (await trackingChoices(db(), locals.user!)).courses,
-		choices: await placementChoices(db(), locals.user!),
-		canGrantAdmin: locals.user!.isAdmin,
-		invited: url.searchParams.get('invited') === '1'
+		person,
+		invitation: person.invited ? await invitationDelivery(db(), locals.user!, params.id) : null,
+		learning: {
+			statuses: learning.statuses,
+			history: learning.history,
+			assignments: learning.assignments
+		},
+		/** admins approve training recorded elsewhere as equivalent */
+		canApprove: locals.user!.isAdmin,
+		confirmation:
+			url.searchParams.get('invited') === '1'
+				? `Invitation sent to ${person.email}.`
+				: confirmationFor(url.searchParams.get('done'))
 	};
 };
 
-export const actions: Actions = {
-	update: async ({ request, locals, params }) => {
-		const form = await readForm(request);
-		try {
-			const { changed } = await updatePerson(db(), locals.user!, params.id, formToObject(form));
-			return { saved: changed ? 'Changes saved.' : 'Nothing was changed.' };
-		} catch (e) {
-			return failFromError(e, form);
-		}
-	},
-	deactivate: async ({ request, locals, params }) => {
-		const form = await readForm(request);
-		try {
-			await setPersonStatus(db(), locals.user!, params.id, 'deactivated', form.get('reason'));
-			return { saved: 'Account deactivated. Their learning records are kept.' };
-		} catch (e) {
-			return failFromError(e, form);
-		}
-	},
-	reactivate: async ({ request, locals, params }) => {
-		const form = await readForm(request);
-		try {
-			await setPersonStatus(db(), locals.user!, params.id, 'active', form.get('reason'));
-			return { saved: 'Account reactivated.' };
-		} catch (e) {
-			return failFromError(e, form);
-		}
-	},
-	assign: ({ request, locals, params }) =>
-		learningAction(request, (form) => assignCourse(db(), locals.user!, params.id, formToObject(form)), 'Course assigned.'),
-	withdraw: ({ request, locals, params }) =>
-		learningAction(request, (form) => withdrawAssignment(db(), locals.user!, params.id, String(form.get('assignmentId') ?? ''), form.get('reason')), 'Assignment withdrawn.'),
-	external: ({ request, locals, params }) =>
-		learningAction(request, (form) => recordExternalCompletion(db(), locals.user!, params.id, formToObject(form)), 'Completion recorded.'),
-	void: ({ request, locals, params }) =>
-		learningAction(request, (form) => voidCompletion(db(), locals.user!, params.id, String(form.get('completionId') ?? ''), form.get('reason')), 'Completion corrected. It stays in the history, marked as withdrawn.'),
-	resend: async ({ request, locals, params, url }) => {
-		const form = await readForm(request);
-		try {
-			await resendInvite(db(), locals.user!, params.id, await mailContext(url));
-			return { saved: 'A new invitation has been sent. Earlier invitation links no longer work.' };
-		} catch (e) {
-			return failFromError(e, form);
-		}
-	}
-};
+/**
+ * The summary page keeps only single-button tasks; each answers with its own name, so the page
+ * shows a failure beside the button that caused it and nowhere else. Tasks with fields have pages.
+ */
+type Task = 'remind' | 'resend' | 'approve';
 
-/** Learning records: each action is scope-checked and audit-logged in the tracking service. */
-async function learningAction(request: Request, work: (form: FormData) => Promise<unknown>, message: string) {
+async function singleButton(
+	request: Request,
+	task: Task,
+	work: (form: FormData) => Promise<string>
+) {
 	const form = await readForm(request);
 	try {
-		await work(form);
-		return { saved: message };
+		return { task, saved: await work(form) };
 	} catch (e) {
-		return failFromError(e, form);
+		const failure = failFromError(e, form);
+		return fail(failure.status, { ...failure.data, task });
 	}
 }
+
+export const actions: Actions = {
+	remind: async ({ request, locals, params, url }) =>
+		singleButton(request, 'remind', async () => {
+			const { sent } = await sendManualReminders(
+				db(),
+				locals.user!,
+				{ personId: params.id },
+				(await mailContext(url)).origin
+			);
+			return sent
+				? 'Reminder sent.'
+				: `No reminder sent: they have nothing to complete, or were reminded in the last ${MANUAL_REMINDER_GAP_HOURS} hours.`;
+		}),
+	resend: async ({ request, locals, params, url }) =>
+		singleButton(request, 'resend', async () => {
+			await resendInvite(db(), locals.user!, params.id, await mailContext(url));
+			return 'A new invitation has been sent. Earlier invitation links no longer work.';
+		}),
+	approve: async ({ request, locals, params }) =>
+		singleButton(request, 'approve', async (form) => {
+			await approveExternalCompletion(
+				db(),
+				locals.user!,
+				params.id,
+				String(form.get('completionId') ?? '')
+			);
+			return 'Approved as equivalent. It now counts for every requirement it meets.';
+		})
+};

@@ -5,5 +5,7 @@ import { orErrorPage } from '$lib/server/http/forms';
 
 export const load: PageServerLoad = async ({ locals, params }) => ({
 	packageId: params.id,
-	support: await orErrorPage(registrationSupport(db(), locals.user!, params.id, params.registrationId))
+	support: await orErrorPage(
+		registrationSupport(db(), locals.user!, params.id, params.registrationId)
+	)
 });
