@@ -3,9 +3,11 @@ import fs from 'node:fs';
 import { E2E_BASE_URL } from './tests/e2e/support/server.ts';
 
 /** The system Chromium (Debian's package, or CHROMIUM_PATH); Playwright never downloads a browser here. */
-const systemChromium = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
-	(p): p is string => Boolean(p && fs.existsSync(p))
-);
+const systemChromium = [
+	process.env.CHROMIUM_PATH,
+	'/usr/bin/chromium',
+	'/usr/bin/chromium-browser'
+].find((p): p is string => Boolean(p && fs.existsSync(p)));
 
 export default defineConfig({
 	testDir: 'tests/e2e',
@@ -17,7 +19,9 @@ export default defineConfig({
 	retries: process.env.CI ? 1 : 0,
 	timeout: 60_000,
 	expect: { timeout: 10_000 },
-	reporter: process.env.CI ? [['list'], ['junit', { outputFile: 'test-results/e2e-junit.xml' }]] : 'list',
+	reporter: process.env.CI
+		? [['list'], ['junit', { outputFile: 'test-results/e2e-junit.xml' }]]
+		: 'list',
 	globalSetup: './tests/e2e/support/global-setup.ts',
 	use: {
 		baseURL: E2E_BASE_URL,
@@ -26,7 +30,15 @@ export default defineConfig({
 		...devices['Desktop Chrome'],
 		launchOptions: {
 			executablePath: systemChromium,
-			args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
+			args: [
+				'--no-sandbox',
+				'--disable-gpu',
+				'--disable-dev-shm-usage',
+				'--disable-background-networking',
+				'--disable-component-update',
+				'--disable-sync',
+				'--no-first-run'
+			]
 		}
 	}
 });

@@ -3,7 +3,8 @@
 import { spawnSync } from 'node:child_process';
 
 const started = performance.now();
-const mode = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL ? 'PostgreSQL' : 'embedded PGlite';
+const mode =
+	process.env.TEST_DATABASE_URL || process.env.DATABASE_URL ? 'PostgreSQL' : 'embedded PGlite';
 console.log(`Testing against ${mode}.`);
 
 function run(label, command, args, env = {}) {
