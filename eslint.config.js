@@ -49,9 +49,8 @@ export default ts.config(
 		files: ['**/*.ts'],
 		languageOptions: {
 			parserOptions: {
-				projectService: {
-					allowDefaultProject: ['drizzle.config.ts', 'playwright.config.ts', 'scripts/*.ts']
-				},
+				// scripts/ and the tool configs are in the project too (svelte.config.js, kit.typescript)
+				projectService: true,
 				tsconfigRootDir: import.meta.dirname
 			}
 		},

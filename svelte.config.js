@@ -29,6 +29,17 @@ const config = {
 		csrf: { trustedOrigins: ['*'] },
 		alias: {
 			$content: 'content'
+		},
+		// Scripts and tool configs join the one TypeScript project, so that svelte-check types them
+		// and typed linting needs no second, per-file program for them (eslint.config.js).
+		typescript: {
+			config: (tsconfig) => {
+				tsconfig.include.push(
+					'../scripts/**/*.ts',
+					'../drizzle.config.ts',
+					'../playwright.config.ts'
+				);
+			}
 		}
 	}
 };
