@@ -101,7 +101,10 @@ const session: Handle = async ({ event, resolve }) => {
 	const token = event.cookies.get(SESSION_COOKIE);
 	if (token) {
 		try {
-			const result = await validateSessionToken(db(), token);
+			// Raced like the page below: a lookup waiting on a lost connection must not hold the
+			// request for the driver's connect timeout once anyone has seen the database go.
+			const result = await breaker.race(validateSessionToken(db(), token));
+			if (result === DOWN) return unavailableResponse(event.request, event.url);
 			if (result) {
 				event.locals.user = result.user;
 				event.locals.session = result.session;
