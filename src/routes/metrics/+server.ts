@@ -5,8 +5,9 @@ import { mayReadMetrics, metricsAccess, renderMetrics } from '$lib/server/metric
 const access = metricsAccess();
 
 /**
- * Prometheus metrics for this instance: only for the addresses in METRICS_ALLOW (default: this
- * machine) or a request with `Authorization: Bearer $METRICS_TOKEN`. Everyone else gets a 403.
+ * Prometheus metrics for this instance: only for the addresses in METRICS_ALLOW (default: nobody,
+ * since behind a local proxy every request would come from loopback) or a request with
+ * `Authorization: Bearer $METRICS_TOKEN`. Everyone else gets a 403.
  */
 export const GET: RequestHandler = async ({ request, getClientAddress }) => {
 	if (!mayReadMetrics(access, getClientAddress(), request.headers.get('authorization')))
