@@ -14,7 +14,11 @@ import {
 	outbox,
 	partnership
 } from '../../src/lib/server/db/schema.ts';
-import { eventBookings, eventSessions } from '../../src/lib/server/db/schema-events.ts';
+import {
+	eventAttendance,
+	eventBookings,
+	eventSessions
+} from '../../src/lib/server/db/schema-events.ts';
 import { startCertificates } from '../../src/lib/server/certificates/service.ts';
 import { ConflictError, ForbiddenError, ValidationError } from '../../src/lib/server/errors.ts';
 import { mayReach } from '../../src/lib/server/auth/permissions.ts';
@@ -642,5 +646,209 @@ describe('the register and completion', () => {
 			'event.attendance-corrected'
 		]);
 		expect(audit.every((a) => a.reason === 'Left at 14:30 for a call-out')).toBe(true);
+	});
+});
+
+describe('when booking is open, and who may book', () => {
+	it('refuses booking before it opens and after it closes, with a clear message', async () => {
+		const eventId = await createEvent(t.db, councilManager, workshop(), NOW);
+		// Booking opens at the start of 1 February (UK) and closes at the end of 9 March (UK).
+		const early = new Date('2026-01-31T23:30:00Z');
+		const lastMinute = new Date('2026-03-09T23:30:00Z');
+		const late = new Date('2026-03-10T00:30:00Z');
+		const tooEarly = await errorOf(bookPlace(t.db, await person(), eventId, {}, early));
+		expect(tooEarly).toBeInstanceOf(ConflictError);
+		expect((tooEarly as Error).message).toBe('Booking for this event has not opened yet.');
+		const tooLate = await errorOf(bookPlace(t.db, await person(), eventId, {}, late));
+		expect(tooLate).toBeInstanceOf(ConflictError);
+		expect((tooLate as Error).message).toBe('Booking for this event has closed.');
+		// a manager booking one of their people is held to the same window
+		const officer = await person();
+		expect(
+			((await errorOf(bookPerson(t.db, policeManager, eventId, officer.id, late))) as Error).message
+		).toBe('Booking for this event has closed.');
+		const viewer = await person();
+		expect((await eventForLearner(t.db, viewer, eventId, early)).bookingState).toBe('not-yet');
+		expect((await eventForLearner(t.db, viewer, eventId, late)).bookingState).toBe('closed');
+		// inside the window it books, and nothing was written by the refusals
+		expect((await bookPlace(t.db, viewer, eventId, {}, lastMinute)).status).toBe('booked');
+		const rows = await t.db.select().from(eventBookings).where(eq(eventBookings.eventId, eventId));
+		expect(rows.map((r) => r.userId)).toEqual([viewer.id]);
+	});
+
+	it('refuses people outside the organisations and audiences the event is open to', async () => {
+		const forCouncil = await createEvent(
+			t.db,
+			councilManager,
+			workshop({ bookableOrganisationIds: [councilId] }),
+			NOW
+		);
+		const officer = await person('west-yorkshire-police');
+		const wrongOrg = await errorOf(bookPlace(t.db, officer, forCouncil, {}, NOW));
+		expect(wrongOrg).toBeInstanceOf(ConflictError);
+		expect((wrongOrg as Error).message).toBe(
+			'This event is not open to people in your organisation.'
+		);
+		expect(
+			((await errorOf(bookPerson(t.db, policeManager, forCouncil, officer.id, NOW))) as Error)
+				.message
+		).toBe('This event is not open to people in your organisation.');
+		expect((await eventForLearner(t.db, officer, forCouncil, NOW)).notOpenReason).toMatch(
+			/your organisation/
+		);
+		expect((await upcomingFor(t.db, officer, {}, NOW)).events.map((e) => e.event.id)).not.toContain(
+			forCouncil
+		);
+		expect(
+			(await bookPlace(t.db, await person('kirklees-council'), forCouncil, {}, NOW)).status
+		).toBe('booked');
+
+		const forCommunity = await createEvent(
+			t.db,
+			councilManager,
+			workshop({ audiences: ['community'] }),
+			NOW
+		);
+		const frontline = await person('kirklees-council', { audience: 'frontline' });
+		const wrongAudience = await errorOf(bookPlace(t.db, frontline, forCommunity, {}, NOW));
+		expect(wrongAudience).toBeInstanceOf(ConflictError);
+		expect((wrongAudience as Error).message).toBe('This event is not open to your audience.');
+		expect(
+			(
+				await bookPlace(
+					t.db,
+					await person('kirklees-council', { audience: 'community' }),
+					forCommunity,
+					{},
+					NOW
+				)
+			).status
+		).toBe('booked');
+		for (const id of [forCouncil, forCommunity]) {
+			const rows = await t.db.select().from(eventBookings).where(eq(eventBookings.eventId, id));
+			expect(rows.map((r) => r.userId)).not.toContain(officer.id);
+			expect(rows.map((r) => r.userId)).not.toContain(frontline.id);
+			expect(rows).toHaveLength(1);
+		}
+	});
+});
+
+describe('an event that stands alone, with no course', () => {
+	it('is created, booked and its attendance recorded, and attending it writes no course completion', async () => {
+		const eventId = await createEvent(
+			t.db,
+			councilManager,
+			workshop({
+				title: 'Partnership briefing: county lines',
+				courseId: '',
+				session2Date: '',
+				session2Start: '',
+				session2End: '',
+				session2VenueName: ''
+			}),
+			NOW
+		);
+		const learner = await person();
+		const seen = await eventForLearner(t.db, learner, eventId, NOW);
+		expect(seen.event.courseId).toBeNull();
+		expect(seen.courseTitle).toBeNull();
+		expect((await bookPlace(t.db, learner, eventId, {}, NOW)).status).toBe('booked');
+		expect((await emailsTo(learner.email))[0]!.subject).toBe(
+			'Place booked: Partnership briefing: county lines'
+		);
+		const { people } = await register(t.db, trainer, eventId);
+		expect(people.map((p) => p.name)).toEqual([learner.name]);
+		const [session] = await t.db
+			.select()
+			.from(eventSessions)
+			.where(eq(eventSessions.eventId, eventId));
+		const result = await markAttendance(
+			t.db,
+			trainer,
+			eventId,
+			session!.id,
+			{ [`mark-${people[0]!.bookingId}`]: 'attended' },
+			new Date('2026-03-10T13:00:00Z')
+		);
+		expect(result).toEqual({ completed: 0, corrected: 0 });
+		const [mark] = await t.db
+			.select()
+			.from(eventAttendance)
+			.where(eq(eventAttendance.bookingId, people[0]!.bookingId));
+		expect(mark).toMatchObject({ sessionId: session!.id, mark: 'attended', markedBy: trainer.id });
+		expect(
+			await t.db.select().from(completions).where(eq(completions.userId, learner.id))
+		).toHaveLength(0);
+		const [booking] = await t.db
+			.select()
+			.from(eventBookings)
+			.where(eq(eventBookings.id, people[0]!.bookingId));
+		expect(booking!.completionId).toBeNull();
+		expect((await eventForManage(t.db, councilManager, eventId)).attendanceByOrganisation).toEqual([
+			{
+				organisationName: 'West Yorkshire Police',
+				booked: 1,
+				attended: 1,
+				partly: 0,
+				noShow: 0,
+				unmarked: 0
+			}
+		]);
+	});
+});
+
+describe('joining instructions in the emails', () => {
+	it('gives the venue, its address and access notes for an in-person session, and no joining link', async () => {
+		const eventId = await createEvent(t.db, councilManager, workshop(), NOW);
+		const booked = await person();
+		await bookPlace(t.db, booked, eventId, {}, NOW);
+		const body = (await emailsTo(booked.email))[0]!.body;
+		expect(body).toContain('Venue: Huddersfield Town Hall, Ramsden Street, Huddersfield HD1 2TA');
+		expect(body).toContain('Access: Step-free entrance on Corporation Street.');
+		expect(body).not.toMatch(/Join at/);
+	});
+
+	it('sends the online link to people with a place only: in the confirmation and the reminder, not the waiting-list email', async () => {
+		const link = 'https://meet.example.org/county-lines-briefing';
+		// 20 April 2026, in British Summer Time, apart from the other events so reminders do not mix.
+		const eventId = await createEvent(
+			t.db,
+			councilManager,
+			workshop({
+				capacity: '1',
+				bookingCloses: '2026-04-19',
+				session1Date: '2026-04-20',
+				session1VenueName: '',
+				session1VenueAddress: '',
+				session1AccessNotes: '',
+				session1JoiningUrl: link,
+				session2Date: '',
+				session2Start: '',
+				session2End: '',
+				session2VenueName: ''
+			}),
+			NOW
+		);
+		const [booked, waiting] = [await person(), await person()];
+		await bookPlace(t.db, booked, eventId, {}, NOW);
+		expect((await bookPlace(t.db, waiting, eventId, {}, NOW)).status).toBe('waiting');
+		const confirmation = (await emailsTo(booked.email))[0]!;
+		expect(confirmation.subject).toMatch(/^Place booked/);
+		expect(confirmation.body).toContain(`Online. Join at: ${link}`);
+		expect(confirmation.body).not.toMatch(/Venue:/);
+		const waitMail = (await emailsTo(waiting.email))[0]!;
+		expect(waitMail.subject).toMatch(/waiting list/);
+		expect(waitMail.body).not.toContain(link);
+		expect(waitMail.attachments).toHaveLength(0);
+
+		const sent = await runEventJobs(t.db, new Date('2026-04-18T10:00:00Z'));
+		expect(sent.reminders).toBe(1);
+		const reminder = (await emailsTo(booked.email))[0]!;
+		expect(reminder.subject).toMatch(/^Reminder, in two days/);
+		expect(reminder.body).toContain(`Online. Join at: ${link}`);
+		expect(reminder.body).toContain('(UK time)');
+		expect((await emailsTo(waiting.email))[0]!.subject).toMatch(/waiting list/);
+		const everyone = await t.db.select().from(outbox).where(eq(outbox.toAddress, waiting.email));
+		expect(everyone.some((m) => m.body.includes(link))).toBe(false);
 	});
 });
