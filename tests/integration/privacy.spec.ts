@@ -37,7 +37,8 @@ import {
 	verifyCredentialFile
 } from '../../src/lib/server/certificates/service.ts';
 import { queueEmail } from '../../src/lib/server/email/mailer.ts';
-import { setPersonStatus } from '../../src/lib/server/people/service.ts';
+import { invitePerson, setPersonStatus } from '../../src/lib/server/people/service.ts';
+import { invitationEmail } from '../../src/lib/server/email/templates.ts';
 import { bookPlace, createEvent } from '../../src/lib/server/events/service.ts';
 import { orgId } from '../helpers/people.ts';
 import { partnershipDashboard } from '../../src/lib/server/tracking/partnership.ts';
@@ -660,5 +661,97 @@ describe('retention', () => {
 		expect(far.rules.find((r) => r.key === 'auditEntries')!.done.entries).toBeGreaterThan(0);
 		expect(await figures()).toBe(before);
 		expect(await count(completions, eq(completions.userId, leaver.learner.id))).toBe(2);
+	});
+});
+
+describe('the privacy notice in invitations', () => {
+	it('an invitation email links to the privacy notice, in its text and its HTML', async () => {
+		const email = 'ivo.invited@privacy.example';
+		await invitePerson(
+			t.db,
+			admin,
+			{
+				name: 'Ivo Invited',
+				email,
+				organisationId: await orgId(t.db, 'kirklees-council'),
+				audience: 'frontline'
+			},
+			{ origin: ORIGIN, partnershipName: 'Safer Kirklees' }
+		);
+		const [mail] = await t.db.select().from(outbox).where(eq(outbox.toAddress, email));
+		expect(mail?.subject).toBe('You have been invited to Safer Kirklees learning');
+		expect(mail!.body).toContain(`How we use your information: ${ORIGIN}/privacy`);
+		expect(mail!.html).toContain(`<a href="${ORIGIN}/privacy"`);
+		// The invitation of someone whose organisation signs them in says the same.
+		const sso = invitationEmail(
+			'Sam',
+			`${ORIGIN}/sign-in`,
+			{ name: 'Safer Kirklees', colour: '#1d5f8a' },
+			{ organisationName: 'The Probation Service', url: `${ORIGIN}/sso/probation-service/start` }
+		);
+		expect(sso.body).toContain(`${ORIGIN}/privacy`);
+		expect(sso.html).toContain(`<a href="${ORIGIN}/privacy"`);
+		expect(sso.html).toContain(`<a href="${ORIGIN}/sign-in"`);
+	});
+});
+
+describe('erasure and the figures', () => {
+	it('leaves every organisation and partnership dashboard figure as the person’s leaving left it', async () => {
+		const key = 'nhs-wy-icb-kirklees';
+		const organisationId = await orgId(t.db, key);
+		await createRequirement(t.db, admin, {
+			courseId: (await t.db.select().from(courses).where(eq(courses.slug, SLUG)))[0]!.id,
+			organisationId,
+			dueWithinDays: '30'
+		});
+		const manager = await makePerson(t.db, {
+			email: 'nia.manager@privacy.example',
+			organisationKey: key,
+			manages: [key]
+		});
+		const stayer = await busyLearner({ name: 'Sid Stayer', organisationKey: key });
+		const leaver = await busyLearner({ name: 'Liz Leaver', organisationKey: key });
+		const active = await busyLearner({ name: 'Abe Active', organisationKey: key });
+		const asOf = new Date();
+		const figures = async () => ({
+			partnership: await partnershipDashboard(t.db, admin, asOf),
+			organisation: (await managerDashboard(t.db, manager, { page: 1 }, asOf)).figures,
+			months: await monthlyCompletions(t.db, manager, asOf)
+		});
+		const completionsOf = (f: Awaited<ReturnType<typeof figures>>) =>
+			f.months.reduce((n, m) => n + m.completions, 0);
+		const start = await figures();
+		// The figures do count these people: three of them, a course and a SCORM package each.
+		expect(completionsOf(start)).toBe(6);
+		const orgFigures = start.partnership.figures.byOrganisation.find(
+			(o) => o.id === organisationId
+		);
+		expect(orgFigures).toMatchObject({ required: 4 }); // the three learners and their manager
+		expect(orgFigures!.rate).toBeGreaterThan(0);
+
+		// Someone who has left asks to be erased: nothing changes at all.
+		await setPersonStatus(t.db, admin, leaver.learner.id, 'deactivated', 'Left the service');
+		const afterLeaving = await figures();
+		expect(completionsOf(afterLeaving)).toBe(6); // history keeps the leaver's completions
+		await carryOutRequest(t.db, admin, leaver.learner.id, {
+			kind: 'erasure',
+			reason: 'Erasure asked for by letter'
+		});
+		expect(await figures()).toEqual(afterLeaving);
+
+		// Someone still here asks to be erased: the figures change exactly as their leaving would.
+		await setPersonStatus(t.db, admin, active.learner.id, 'deactivated', 'Leaving');
+		const asIfLeft = await figures();
+		expect(asIfLeft).not.toEqual(afterLeaving);
+		await setPersonStatus(t.db, admin, active.learner.id, 'active', 'Stayed after all');
+		expect(await figures()).toEqual(afterLeaving);
+		await carryOutRequest(t.db, admin, active.learner.id, {
+			kind: 'erasure',
+			reason: 'Erasure asked for by email'
+		});
+		expect(await figures()).toEqual(asIfLeft);
+		expect(completionsOf(asIfLeft)).toBe(6);
+		const [s] = await t.db.select().from(users).where(eq(users.id, stayer.learner.id));
+		expect(s).toMatchObject({ name: 'Sid Stayer', status: 'active' });
 	});
 });

@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createVerify } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { and, eq } from 'drizzle-orm';
+import { render } from 'svelte/server';
+import { isHttpError, isRedirect, type Cookies, type Redirect } from '@sveltejs/kit';
 import { testDatabase, makePerson, orgId, teamId, TEST_PASSWORD } from '../helpers/fixtures.ts';
 import type { TestDatabase } from '../helpers/test-db.ts';
 import type { AuthUser } from '../../src/lib/server/auth/sessions.ts';
@@ -23,8 +25,18 @@ import {
 	SsoRefusal,
 	samlAcsUrl,
 	samlSpEntityId,
-	serviceProviderMetadata
+	serviceProviderMetadata,
+	type FinishResult
 } from '../../src/lib/server/sso/service.ts';
+import { answer } from '../../src/lib/server/sso/http.ts';
+import { mayReach } from '../../src/lib/server/auth/permissions.ts';
+import type { Db } from '../../src/lib/server/db/types.ts';
+import { load as refusedLoad } from '../../src/routes/(auth)/sso/refused/+page.server.ts';
+import RefusedPage from '../../src/routes/(auth)/sso/refused/+page.svelte';
+import {
+	actions as signInSettingsActions,
+	load as signInSettingsLoad
+} from '../../src/routes/(manage)/manage/organisations/[id]/sign-in/+page.server.ts';
 import {
 	passwordLinkHolder,
 	requestPasswordReset,
@@ -36,6 +48,16 @@ import { invitePerson, setPersonStatus } from '../../src/lib/server/people/servi
 import { commitImport } from '../../src/lib/server/people/import.ts';
 import { ValidationError } from '../../src/lib/server/errors.ts';
 import { idpMetadata, samlResponseXml, type SamlMode, type SamlUser } from '../e2e/support/idps.ts';
+
+/**
+ * The routes reach the database through the app's handle; here it is this file's real test
+ * database (nothing about the database is faked, the app is just not started).
+ */
+const app = vi.hoisted(() => ({ db: undefined as Db | undefined }));
+vi.mock('../../src/lib/server/app.ts', async (importOriginal) => ({
+	...(await importOriginal<typeof import('../../src/lib/server/app.ts')>()),
+	db: () => app.db!
+}));
 
 /**
  * The single sign-on rules on a real database, with responses signed as the test identity
@@ -50,6 +72,7 @@ beforeAll(async () => {
 	process.env.CERTIFICATE_KEY_SECRET = 'integration key secret';
 	process.env.SSO_ALLOW_HTTP_LOOPBACK = '1'; // the test identity provider's sign-on URL is http loopback
 	t = await testDatabase();
+	app.db = t.db;
 	admin = await makePerson(t.db, { email: 'sso.admin@e2e.example', isAdmin: true });
 	probation = await orgId(t.db, 'probation-service');
 });
@@ -77,7 +100,13 @@ async function configure(extra: Record<string, string> = {}) {
 /** Begins a sign-in and answers it as the identity provider would. */
 async function signInThroughIdp(
 	user: SamlUser,
-	opts: { mode?: SamlMode; tester?: AuthUser; browser?: 'same' | 'other' } = {}
+	opts: {
+		mode?: SamlMode;
+		tester?: AuthUser;
+		browser?: 'same' | 'other';
+		/** how far the identity provider's clock runs ahead of ours when it makes the response */
+		idpClockAheadMs?: number;
+	} = {}
 ) {
 	const started = await beginSignIn(t.db, 'probation-service', {
 		origin: ORIGIN,
@@ -85,11 +114,18 @@ async function signInThroughIdp(
 		tester: opts.tester ?? null
 	});
 	const relayState = new URL(started.url).searchParams.get('RelayState')!;
-	const xml = samlResponseXml(
-		{ mode: opts.mode ?? 'good', user, spEntityId: samlSpEntityId(ORIGIN, 'probation-service') },
-		relayState,
-		samlAcsUrl(ORIGIN)
-	);
+	if (opts.idpClockAheadMs)
+		vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + opts.idpClockAheadMs });
+	let xml: string;
+	try {
+		xml = samlResponseXml(
+			{ mode: opts.mode ?? 'good', user, spEntityId: samlSpEntityId(ORIGIN, 'probation-service') },
+			relayState,
+			samlAcsUrl(ORIGIN)
+		);
+	} finally {
+		vi.useRealTimers();
+	}
 	return finishSaml(t.db, {
 		origin: ORIGIN,
 		samlResponse: Buffer.from(xml).toString('base64'),
@@ -464,5 +500,166 @@ describe('OpenID Connect settings', () => {
 			manages: ['kirklees-council']
 		});
 		expect(await errorOf(saveSsoSettings(t.db, manager, nhs, base))).toMatchObject({ status: 403 });
+	});
+});
+
+/** What the person sees when a sign-in is refused: the redirect the SAML endpoint answers, then that page. */
+async function refusalPageFor(work: () => Promise<FinishResult>) {
+	const cookies = {
+		get: () => undefined,
+		set: () => {},
+		delete: () => {}
+	} as unknown as Cookies;
+	const thrown = await errorOf(answer(work, cookies, new URL(`${ORIGIN}/sso/saml/acs`)));
+	expect(isRedirect(thrown)).toBe(true);
+	const url = new URL((thrown as Redirect).location, ORIGIN);
+	const data = await refusedLoad({ url } as unknown as Parameters<typeof refusedLoad>[0]);
+	const { body } = render(RefusedPage, {
+		props: { data: { ...data!, branding: { shortName: 'Safer Kirklees' } } } as never
+	});
+	return {
+		url,
+		text: body
+			.replace(/<[^>]+>/g, ' ')
+			.replace(/\s+/g, ' ')
+			.trim()
+	};
+}
+
+describe('single sign-on refusals people see', () => {
+	it('with account creation off, someone with no account is refused, told who to ask, and nobody is created', async () => {
+		await configure({ allowCreate: '' });
+		const user = { nameId: 'nobody-1', email: 'nadia.noaccount@probation.sso.test', name: 'Nadia' };
+		const page = await refusalPageFor(() => signInThroughIdp(user));
+		expect(page.url.pathname).toBe('/sso/refused');
+		expect(Object.fromEntries(page.url.searchParams)).toEqual({
+			reason: 'unknown-person',
+			organisation: 'probation-service'
+		});
+		expect(page.text).toContain('We could not sign you in with your The Probation Service account');
+		expect(page.text).toContain('You do not have an account on this platform yet.');
+		expect(page.text).toContain('If you need help, ask the probation IT desk.');
+
+		expect(await t.db.select().from(users).where(eq(users.email, user.email))).toHaveLength(0);
+		expect(
+			await t.db
+				.select()
+				.from(ssoIdentities)
+				.where(
+					and(eq(ssoIdentities.organisationId, probation), eq(ssoIdentities.subject, 'nobody-1'))
+				)
+		).toHaveLength(0);
+		const refused = await t.db
+			.select({ reason: auditLog.reason, details: auditLog.details })
+			.from(auditLog)
+			.where(and(eq(auditLog.action, 'sso.refused'), eq(auditLog.organisationId, probation)));
+		expect(refused).toContainEqual({
+			reason: 'no account has this email and creating accounts is switched off',
+			details: { code: 'unknown-person', subject: 'nobody-1' }
+		});
+	});
+
+	it('refuses an assertion whose NotBefore is further ahead than the allowed clock skew, and accepts one within it', async () => {
+		await configure({ allowCreate: 'on' });
+		// The provider's clock is 3 minutes fast: NotBefore (a minute before its "now") is 2 minutes ahead of ours.
+		const early = { nameId: 'early-1', email: 'ed.early@probation.sso.test', name: 'Ed Early' };
+		const e = await errorOf(signInThroughIdp(early, { idpClockAheadMs: 3 * 60_000 }));
+		expect(e).toBeInstanceOf(SsoRefusal);
+		expect((e as SsoRefusal).code).toBe('failed');
+		expect((e as SsoRefusal).reason).toBe('SAML assertion not yet valid');
+		expect(await t.db.select().from(users).where(eq(users.email, early.email))).toHaveLength(0);
+		// What the person sees for it.
+		const page = await refusalPageFor(() =>
+			signInThroughIdp(early, { idpClockAheadMs: 3 * 60_000 })
+		);
+		expect(page.url.searchParams.get('reason')).toBe('failed');
+		expect(page.text).toContain('could not be accepted');
+
+		// 90 seconds fast: NotBefore is 30 seconds ahead, within the 60 seconds allowed.
+		const near = { nameId: 'near-1', email: 'nia.near@probation.sso.test', name: 'Nia Near' };
+		expect((await signInThroughIdp(near, { idpClockAheadMs: 90_000 })).kind).toBe('signed-in');
+		expect(await t.db.select().from(users).where(eq(users.email, near.email))).toHaveLength(1);
+	});
+});
+
+describe('who configures an organisation’s sign-in', () => {
+	const form = (fields: Record<string, string>) =>
+		new Request(`${ORIGIN}/manage/organisations/${probation}/sign-in?/save`, {
+			method: 'POST',
+			body: new URLSearchParams(fields)
+		});
+	const settingsFields = (helpContact: string) => ({
+		protocol: 'saml',
+		enabled: 'on',
+		emailDomains: 'probation.sso.test',
+		samlMetadataXml: idpMetadata(),
+		defaultAudience: 'frontline',
+		helpContact
+	});
+	const loadAs = (user: AuthUser) =>
+		signInSettingsLoad({
+			locals: { user },
+			params: { id: probation },
+			url: new URL(`${ORIGIN}/manage/organisations/${probation}/sign-in`)
+		} as unknown as Parameters<typeof signInSettingsLoad>[0]);
+	const saveAs = (user: AuthUser, helpContact: string) =>
+		signInSettingsActions.save!({
+			request: form(settingsFields(helpContact)),
+			locals: { user },
+			params: { id: probation }
+		} as unknown as Parameters<NonNullable<typeof signInSettingsActions.save>>[0]);
+	const ROUTE = '/(manage)/manage/organisations/[id]/sign-in';
+
+	it('a manager of the organisation can open and save its sign-in settings; a manager of another gets 403', async () => {
+		await configure();
+		const own = await makePerson(t.db, {
+			email: 'pat.probation.manager@e2e.example',
+			organisationKey: 'probation-service',
+			manages: ['probation-service']
+		});
+		const other = await makePerson(t.db, {
+			email: 'wyp.manager@e2e.example',
+			organisationKey: 'west-yorkshire-police',
+			manages: ['west-yorkshire-police']
+		});
+		const learner = await makePerson(t.db, {
+			email: 'lea.learner@probation.sso.test',
+			organisationKey: 'probation-service'
+		});
+		expect(mayReach(own, ROUTE)).toBe('yes');
+		expect(mayReach(other, ROUTE)).toBe('yes'); // the group lets managers in; the service checks the organisation
+		expect(mayReach(learner, ROUTE)).toBe('forbidden');
+
+		const page = await loadAs(own);
+		expect(page).toMatchObject({ organisation: { id: probation } });
+		expect(await saveAs(own, 'the probation service desk, 01484 000000')).toEqual({
+			saved: 'Sign-in settings saved.'
+		});
+		const [row] = await t.db
+			.select()
+			.from(organisationSso)
+			.where(eq(organisationSso.organisationId, probation));
+		expect(row).toMatchObject({
+			enabled: true,
+			helpContact: 'the probation service desk, 01484 000000'
+		});
+		expect((await loadAs(own))?.settings.helpContact).toBe(
+			'the probation service desk, 01484 000000'
+		);
+		const audit = await t.db
+			.select({ actorId: auditLog.actorId })
+			.from(auditLog)
+			.where(and(eq(auditLog.action, 'sso.settings-changed'), eq(auditLog.actorId, own.id)));
+		expect(audit).toHaveLength(1);
+
+		for (const work of [() => loadAs(other), () => saveAs(other, 'someone at the police')]) {
+			const e = await errorOf(Promise.resolve().then(work));
+			expect(isHttpError(e) && e.status).toBe(403);
+		}
+		const [unchanged] = await t.db
+			.select()
+			.from(organisationSso)
+			.where(eq(organisationSso.organisationId, probation));
+		expect(unchanged?.helpContact).toBe('the probation service desk, 01484 000000');
 	});
 });

@@ -54,6 +54,14 @@ function paragraphHtml(p: string): string {
 	return `<p>${escape(p).replace(/\n/g, '<br>')}</p>`;
 }
 
+/** Addresses inside escaped text become links (a full stop or comma after one stays text). */
+function linkAddresses(escaped: string, colour: string): string {
+	return escaped.replace(
+		/https?:\/\/[^\s<]+?(?=[.,;:)]?(?:\s|$))/g,
+		(url) => `<a href="${url}" style="color:${colour}">${url}</a>`
+	);
+}
+
 export function renderEmail(content: EmailContent, branding: EmailBranding): RenderedEmail {
 	const parts = [
 		content.greeting,
@@ -79,7 +87,7 @@ export function renderEmail(content: EmailContent, branding: EmailBranding): Ren
 			? `<p><a href="${escape(content.action.url)}" style="color:${colour};font-weight:bold;font-size:18px">${escape(content.action.label)}</a></p><p style="font-size:14px;color:#505a5f">Or copy this address into your browser: ${escape(content.action.url)}</p>`
 			: '',
 		content.footer
-			? `<p style="font-size:14px;color:#505a5f">${escape(content.footer).replace(/\n/g, '<br>')}</p>`
+			? `<p style="font-size:14px;color:#505a5f">${linkAddresses(escape(content.footer), colour).replace(/\n/g, '<br>')}</p>`
 			: '',
 		'</main></div></body></html>'
 	]
