@@ -251,7 +251,10 @@ try {
 				NODE_ENV: 'production',
 				JOBS_DISABLED: 'true',
 				DATA_DIR: dataDir,
-				SESSION_CACHE: 'off'
+				SESSION_CACHE: 'off',
+				// production refuses to start without it; the same one as the first instance
+				CERTIFICATE_KEY_SECRET:
+					process.env.CERTIFICATE_KEY_SECRET || 'bench secret, not for real use'
 			},
 			stdio: ['ignore', 'ignore', 'inherit']
 		});
