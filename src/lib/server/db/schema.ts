@@ -771,8 +771,13 @@ export const obligationDayTally = pgTable(
 	]
 );
 
-/** Completions not voided per month (UK time), kept by triggers on completions. */
-export const completionMonthTally = pgTable('completion_month_tally', {
-	month: date('month').primaryKey(),
-	n: integer('n').notNull()
-});
+/** Completions not voided per month (UK time) and source, kept by triggers on completions. */
+export const completionMonthTally = pgTable(
+	'completion_month_tally',
+	{
+		month: date('month').notNull(),
+		source: text('source').$type<CompletionSource>().notNull(),
+		n: integer('n').notNull()
+	},
+	(t) => [primaryKey({ columns: [t.month, t.source], name: 'completion_month_tally_pkey' })]
+);

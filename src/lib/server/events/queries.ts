@@ -1,6 +1,6 @@
-import { and, asc, eq, gte, inArray, isNull, lte, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lte, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/types.ts';
-import { completions, courses, organisations, partnership, users } from '../db/schema.ts';
+import { completionMonthTally, courses, organisations, partnership, users } from '../db/schema.ts';
 import {
 	eventAttendance,
 	eventBookings,
@@ -304,15 +304,18 @@ export async function purgeAccessNeeds(db: Db, now: Date): Promise<number> {
 	return Array.isArray(rows) ? rows.length : ((rows as { rows?: unknown[] }).rows?.length ?? 0);
 }
 
-/** Completions (not voided) by how they were earned: e-learning, SCORM, events, recorded elsewhere. */
-export async function completionsBySource(db: Db, since?: Date) {
+/**
+ * Completions (not voided) by how they were earned: e-learning, SCORM, events, recorded elsewhere.
+ * From the monthly tally the completions triggers keep, not a count over every completion.
+ */
+export async function completionsBySource(db: Db) {
 	return db
-		.select({ source: completions.source, n: sql<number>`count(*)::int` })
-		.from(completions)
-		.where(
-			and(isNull(completions.voidedAt), since ? gte(completions.completedAt, since) : undefined)
-		)
-		.groupBy(completions.source);
+		.select({
+			source: completionMonthTally.source,
+			n: sql<number>`sum(${completionMonthTally.n})::int`
+		})
+		.from(completionMonthTally)
+		.groupBy(completionMonthTally.source);
 }
 
 /**

@@ -1412,9 +1412,9 @@ export async function runEventJobs(
 }
 
 /** Completions by route (e-learning, SCORM, event, recorded elsewhere), for the partnership dashboard. */
-export async function completionsByRoute(db: Db, actor: AuthUser, since?: Date) {
+export async function completionsByRoute(db: Db, actor: AuthUser) {
 	if (!actor.isAdmin) throw new ForbiddenError('Only partnership admins can see this.');
-	const rows = await q.completionsBySource(db, since);
+	const rows = await q.completionsBySource(db);
 	const n = (s: string) => rows.find((r) => r.source === s)?.n ?? 0;
 	return [
 		{ route: 'E-learning', count: n('native') },

@@ -261,11 +261,11 @@ export async function obligationDrift(db: Db, exampleLimit = 20): Promise<DriftR
 				from obligations group by 1, 2, 3, 4, 5
 			),
 			months as (
-				select date_trunc('month', completed_at at time zone 'Europe/London')::date as month, count(*)::int as n from completions where voided_at is null group by 1
+				select date_trunc('month', completed_at at time zone 'Europe/London')::date as month, source, count(*)::int as n from completions where voided_at is null group by 1, 2
 			)
 			select (select count(*) from counted c full join (select * from obligation_tally where n <> 0) t using (organisation_id, team_id, course_id, kind, month) where c.n is distinct from t.n)
 				+ (select count(*) from days c full join (select * from obligation_day_tally where n <> 0) t using (organisation_id, team_id, course_id, kind, day) where c.n is distinct from t.n)
-				+ (select count(*) from months m full join (select * from completion_month_tally where n <> 0) t using (month) where m.n is distinct from t.n) as n`)
+				+ (select count(*) from months m full join (select * from completion_month_tally where n <> 0) t using (month, source) where m.n is distinct from t.n) as n`)
 	);
 	const r = (typeof raw === 'string' ? JSON.parse(raw) : raw) as Omit<
 		DriftReport,
@@ -785,7 +785,7 @@ export async function monthlyCompletions(
 				select generate_series(date_trunc('month', ${at} at time zone 'Europe/London') - interval '11 months', date_trunc('month', ${at} at time zone 'Europe/London'), interval '1 month')::date as month
 			)
 			select to_char(m.month, 'YYYY-MM') as month, coalesce(t.n, 0)::int as completions
-			from months m left join completion_month_tally t on t.month = m.month order by m.month`);
+			from months m left join (select month, sum(n) as n from completion_month_tally group by month) t on t.month = m.month order by m.month`);
 		return rowsOf<{ month: string; completions: number }>(result).map((r) => ({
 			month: r.month,
 			completions: Number(r.completions)
