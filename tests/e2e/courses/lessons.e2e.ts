@@ -104,7 +104,8 @@ test('lesson components work: knowledge check, branching scenario, glossary term
 
 	// Glossary term, by keyboard.
 	const termLesson = lessonWith((l) => /<Term /.test(l.body));
-	await page.goto(`/courses/${asb.slug}/lessons/${termLesson.slug}`);
+	// The toggle needs the page's scripts: a key pressed before hydration would do nothing.
+	await page.goto(`/courses/${asb.slug}/lessons/${termLesson.slug}`, { waitUntil: 'networkidle' });
 	const toggle = page.getByRole('button', { name: 'What this means' }).first();
 	await expect(toggle).toHaveAttribute('aria-expanded', 'false');
 	// Inline text with a small marker, not a full-size button block.
