@@ -22,6 +22,7 @@ import { createSession } from '../src/lib/server/auth/sessions.ts';
 import { importPackage } from '../src/lib/server/scorm/packages.ts';
 import { importDeps } from '../src/lib/server/scorm/deps.ts';
 import { runReminders } from '../src/lib/server/reminders/service.ts';
+import { GOLF_SCO_ITEMS } from '../tests/fixtures/scorm/golf-items.ts';
 
 const argLearners = process.argv.indexOf('--learners');
 const LEARNERS = Number(
@@ -304,26 +305,7 @@ try {
 	}
 	// The SCORM commit endpoint at 20 connections, against /healthz at 20 in the same run.
 	{
-		const items = [
-			'playing_playing_item',
-			'playing_par_item',
-			'playing_scoring_item',
-			'playing_otherscoring_item',
-			'playing_rules_item',
-			'playing_quiz_item',
-			'etiquette_course_item',
-			'etiquette_distracting_item',
-			'etiquette_play_item',
-			'etiquette_quiz_item',
-			'handicapping_overview_item',
-			'handicapping_calchandi_item',
-			'handicapping_calcscore_item',
-			'handicapping_example_item',
-			'handicapping_quiz_item',
-			'havingfun_howto_item',
-			'havingfun_makefriends_item',
-			'havingfun_quiz_item'
-		];
+		const items = GOLF_SCO_ITEMS;
 		const launches: { launchId: string; token: string; sequenceBase: number; n: number }[] = [];
 		for (const item of items) {
 			const res = await fetch(`${base}/api/scorm/launch`, {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { baseUrl, pageAs, uploadPackage } from './support.ts';
+import { GOLF_SCO_ITEMS } from '../../fixtures/scorm/golf-items.ts';
 
 /**
  * Measures the commit endpoint on this machine against the built app (in the same run as a
@@ -63,26 +64,7 @@ test('commit endpoint throughput, with /healthz as the baseline', async ({ brows
 		'Golf throughput (SCORM 1.2)'
 	);
 	const page = await pageAs(browser, 'scormBench');
-	const items = [
-		'playing_playing_item',
-		'playing_par_item',
-		'playing_scoring_item',
-		'playing_otherscoring_item',
-		'playing_rules_item',
-		'playing_quiz_item',
-		'etiquette_course_item',
-		'etiquette_distracting_item',
-		'etiquette_play_item',
-		'etiquette_quiz_item',
-		'handicapping_overview_item',
-		'handicapping_calchandi_item',
-		'handicapping_calcscore_item',
-		'handicapping_example_item',
-		'handicapping_quiz_item',
-		'havingfun_howto_item',
-		'havingfun_makefriends_item',
-		'havingfun_quiz_item'
-	];
+	const items = GOLF_SCO_ITEMS;
 	const launches: { launchId: string; token: string; sequenceBase: number; n: number }[] = [];
 	for (const item of items) {
 		const res = await page.request.post('/api/scorm/launch', {
