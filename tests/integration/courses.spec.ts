@@ -200,6 +200,15 @@ describe("a learner's journey", () => {
 		const overview = await courseOverview(t.db, volunteer, SLUG);
 		expect(overview.resume).toMatchObject({ slug: forVolunteer[3], position: 4 });
 		expect(overview.doneCount).toBe(1);
+		// The lesson page reads the same progress (course and lessons done in one query).
+		expect(await lessonPage(t.db, volunteer, SLUG, forVolunteer[2]!)).toMatchObject({
+			done: true,
+			doneCount: 1
+		});
+		expect(await lessonPage(t.db, volunteer, SLUG, forVolunteer[3]!)).toMatchObject({
+			done: false,
+			doneCount: 1
+		});
 		const card = (await myLearning(t.db, volunteer, new Date())).inProgress;
 		expect(card.map((c) => c.slug)).toEqual([SLUG]);
 		expect(card[0]!.progress).toMatchObject({

@@ -18,6 +18,26 @@ export async function activeCourseBySlug(db: Db, slug: string) {
 	return row ?? null;
 }
 
+/**
+ * An active course by slug with the lessons this learner has marked done, in one round trip: the
+ * lesson and course pages need both before anything else.
+ */
+export async function activeCourseWithVisits(db: Db, slug: string, userId: string) {
+	const [row] = await db
+		.select({
+			course: courses,
+			visited: sql<unknown>`coalesce((select json_agg(${lessonVisits.lesson}) from ${lessonVisits} where ${lessonVisits.userId} = ${userId} and ${lessonVisits.courseId} = ${courses.id}), '[]'::json)`
+		})
+		.from(courses)
+		.where(and(eq(courses.slug, slug), eq(courses.active, true)));
+	if (!row) return null;
+	// postgres.js parses json; PGlite may hand it over as text
+	const lessons = (
+		typeof row.visited === 'string' ? JSON.parse(row.visited) : row.visited
+	) as string[];
+	return { course: row.course, visited: new Set(lessons) };
+}
+
 export async function visitedLessons(
 	db: Db,
 	userId: string,

@@ -11,6 +11,7 @@ import type { TrackingStatus } from '../tracking/status.ts';
 import { stateAt } from '../certificates/service.ts';
 import {
 	activeCourseBySlug,
+	activeCourseWithVisits,
 	latestCompletion,
 	learnerCourseRows,
 	progressOf,
@@ -22,6 +23,19 @@ import {
 export async function openCourse(db: Db, learner: AuthUser, slug: string) {
 	const content = courseCatalogue().get(slug);
 	const row = content ? await activeCourseBySlug(db, slug) : null;
+	return openedFor(learner, content, row);
+}
+
+/** openCourse, with the lessons the learner has marked done read in the same query. */
+async function openCourseWithVisits(db: Db, learner: AuthUser, slug: string) {
+	const content = courseCatalogue().get(slug);
+	const found = content ? await activeCourseWithVisits(db, slug, learner.id) : null;
+	const opened = openedFor(learner, content, found?.course ?? null);
+	return { ...opened, visited: found!.visited }; // openedFor threw if nothing was found
+}
+
+/** A course the learner may open: it is in content/, active, and open to their audience. */
+function openedFor<Row>(learner: AuthUser, content: CourseContent | undefined, row: Row | null) {
 	if (!content || !row || !content.audiences.includes(learner.audience))
 		throw new NotFoundError('We could not find that course.');
 	return { content, row, path: lessonsFor(content, learner.audience) };
@@ -173,8 +187,7 @@ export async function myLearning(db: Db, learner: AuthUser, now = new Date()) {
 }
 
 export async function courseOverview(db: Db, learner: AuthUser, slug: string) {
-	const { content, row, path } = await openCourse(db, learner, slug);
-	const visited = await visitedLessons(db, learner.id, row.id);
+	const { content, row, path, visited } = await openCourseWithVisits(db, learner, slug);
 	const progress = await progressOf(db, learner.id, row.id);
 	const completion = await latestCompletion(db, learner.id, row.id);
 	const lessons = path.map((l) => ({
@@ -243,11 +256,10 @@ export interface LessonComponentData {
  * site or a pop-up cannot mark a lesson done). Progress is written only by `completeLesson`.
  */
 export async function lessonPage(db: Db, learner: AuthUser, slug: string, lessonSlug: string) {
-	const { content, row, path } = await openCourse(db, learner, slug);
+	const { content, path, visited } = await openCourseWithVisits(db, learner, slug);
 	const index = path.findIndex((l) => l.slug === lessonSlug);
 	if (index === -1) throw new NotFoundError('We could not find that lesson.');
 	const lesson = path[index]!;
-	const visited = await visitedLessons(db, learner.id, row.id);
 	return {
 		course: { slug, title: content.title },
 		lesson: {
