@@ -139,7 +139,9 @@ export async function passGolfQuiz(frame: Frame) {
 	await frame.waitForFunction(
 		() => typeof (window as unknown as { test?: unknown }).test === 'object'
 	);
-	await frame.evaluate(() => {
+	// Read the answers, then fill each field through a locator, which waits until the quiz has drawn
+	// it (setting them inside evaluate once raced the quiz's own rendering).
+	const answers = await frame.evaluate(() => {
 		type Q = {
 			Id: string;
 			Type: string;
@@ -147,25 +149,18 @@ export async function passGolfQuiz(frame: Frame) {
 			CorrectAnswer: string | number | boolean;
 		};
 		const test = (window as unknown as { test: { Questions: Q[] } }).test;
-		for (const q of test.Questions) {
-			if (q.Type === 'choice')
-				(
-					document.getElementById(
-						`question_${q.Id}_${q.Answers!.indexOf(String(q.CorrectAnswer))}`
-					) as HTMLInputElement
-				).checked = true;
-			else if (q.Type === 'true-false')
-				(
-					document.getElementById(
-						`question_${q.Id}_${q.CorrectAnswer ? 'True' : 'False'}`
-					) as HTMLInputElement
-				).checked = true;
-			else
-				(document.getElementById(`question_${q.Id}_Text`) as HTMLInputElement).value = String(
-					q.CorrectAnswer
-				);
-		}
+		return test.Questions.map((q) =>
+			q.Type === 'choice'
+				? { check: `question_${q.Id}_${q.Answers!.indexOf(String(q.CorrectAnswer))}` }
+				: q.Type === 'true-false'
+					? { check: `question_${q.Id}_${q.CorrectAnswer ? 'True' : 'False'}` }
+					: { fill: `question_${q.Id}_Text`, value: String(q.CorrectAnswer) }
+		);
 	});
+	for (const a of answers) {
+		if ('check' in a) await frame.locator(`[id="${a.check}"]`).check();
+		else await frame.locator(`[id="${a.fill}"]`).fill(a.value!);
+	}
 	await frame.getByRole('button', { name: 'Submit Answers' }).click();
 	await expect(frame.getByRole('heading', { name: 'Score: 100' })).toBeVisible();
 }
