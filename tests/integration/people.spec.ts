@@ -13,6 +13,10 @@ import {
 } from '../../src/lib/server/people/service.ts';
 import { commitImport, previewImport } from '../../src/lib/server/people/import.ts';
 import { listAudit } from '../../src/lib/server/audit/service.ts';
+import { assignCourse, personLearning } from '../../src/lib/server/tracking/service.ts';
+import { courses } from '../../src/lib/server/db/schema.ts';
+import { courseCatalogue } from '../../src/lib/server/courses/content.ts';
+import { registerCourses } from '../../src/lib/server/courses/register.ts';
 import { passwordLinkHolder, setPasswordFromLink } from '../../src/lib/server/auth/service.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../src/lib/server/errors.ts';
 import { auditLog, managerOrganisations, outbox, users } from '../../src/lib/server/db/schema.ts';
@@ -117,6 +121,63 @@ describe('inviting a person', () => {
 			'name',
 			'organisationId'
 		]);
+	});
+});
+
+describe("a person's page (the drill-down)", () => {
+	it('shows their roles, assignments, invitation and history to their manager, and to nobody outside their organisation', async () => {
+		const { id } = await invitePerson(
+			t.db,
+			policeManager,
+			{
+				name: 'Dev Patel',
+				email: 'dev.patel@wyp.example',
+				organisationId: policeManager.managedOrganisationIds[0],
+				audience: 'frontline'
+			},
+			ctx
+		);
+		await registerCourses(t.db, courseCatalogue());
+		const [course] = await t.db.select().from(courses).limit(1);
+		await assignCourse(t.db, policeManager, id, {
+			courseId: course!.id,
+			'dueAt-day': '1',
+			'dueAt-month': '3',
+			'dueAt-year': '2030'
+		});
+		const seen = await personLearning(t.db, policeManager, id);
+		expect(seen.person).toMatchObject({
+			name: 'Dev Patel',
+			email: 'dev.patel@wyp.example',
+			invited: true,
+			managerOf: []
+		});
+		expect(seen.invitation).toEqual({ state: 'queued', error: null }); // no worker runs here
+		expect(seen.assignments).toEqual([
+			expect.objectContaining({ courseTitle: course!.title, dueAt: expect.any(Date) })
+		]);
+		expect(seen.statuses).toEqual([
+			expect.objectContaining({
+				courseId: course!.id,
+				fromAssignment: true,
+				fromRequirement: false
+			})
+		]);
+		expect(seen.person.history.map((e) => e.action)).toEqual(
+			expect.arrayContaining(['person.invited', 'assignment.created'])
+		);
+		expect(seen.person.history[0]!.sentence).toContain('Dev Patel');
+		// the admin sees them too; a manager of another organisation, or a malformed id, finds nobody
+		expect((await personLearning(t.db, admin, id)).person.id).toBe(id);
+		const councilManager = await makePerson(t.db, {
+			email: 'manager@kirklees.example',
+			organisationKey: 'kirklees-council',
+			manages: ['kirklees-council']
+		});
+		expect(await errorOf(personLearning(t.db, councilManager, id))).toBeInstanceOf(NotFoundError);
+		expect(await errorOf(personLearning(t.db, policeManager, 'not-a-uuid'))).toBeInstanceOf(
+			NotFoundError
+		);
 	});
 });
 

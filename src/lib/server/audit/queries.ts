@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, lte, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/types.ts';
 import {
 	assignments,
@@ -14,7 +14,8 @@ import {
 } from '../db/schema.ts';
 import { events } from '../db/schema-events.ts';
 import { scormPackages } from '../db/schema-scorm.ts';
-import type { AuditActor, AuditNames, NameKind } from './describe.ts';
+import { NAME_KINDS, type AuditActor, type AuditNames, type NameKind } from './describe.ts';
+import { rowsOf } from '../db/migrate.ts';
 
 export interface AuditQuery {
 	action?: string;
@@ -27,7 +28,7 @@ export interface AuditQuery {
 	offset: number;
 }
 
-export async function auditEntries(db: Db, query: AuditQuery) {
+function auditWhere(query: Omit<AuditQuery, 'limit' | 'offset'>) {
 	const conditions: SQL[] = [];
 	if (query.action) conditions.push(eq(auditLog.action, query.action));
 	if (query.organisationId) conditions.push(eq(auditLog.organisationId, query.organisationId));
@@ -35,7 +36,11 @@ export async function auditEntries(db: Db, query: AuditQuery) {
 	if (query.targetId) conditions.push(eq(auditLog.targetId, query.targetId));
 	if (query.from) conditions.push(gte(auditLog.at, query.from));
 	if (query.to) conditions.push(lte(auditLog.at, query.to));
-	const where = conditions.length ? and(...conditions) : undefined;
+	return conditions.length ? and(...conditions) : undefined;
+}
+
+/** One page of entries, newest first. */
+export async function auditEntries(db: Db, query: AuditQuery) {
 	const rows = await db
 		.select({
 			id: auditLog.id,
@@ -51,87 +56,92 @@ export async function auditEntries(db: Db, query: AuditQuery) {
 		})
 		.from(auditLog)
 		.leftJoin(users, eq(users.id, auditLog.actorId))
-		.where(where)
+		.where(auditWhere(query))
 		.orderBy(desc(auditLog.at), desc(auditLog.id))
 		.limit(query.limit)
 		.offset(query.offset);
+	return rows;
+}
+
+/** How many entries the query matches, over every page. */
+export async function auditEntryCount(db: Db, query: Omit<AuditQuery, 'limit' | 'offset'>) {
 	const [count] = await db
 		.select({ n: sql<number>`count(*)::int` })
 		.from(auditLog)
-		.where(where);
-	return { rows, total: count?.n ?? 0 };
-}
-
-/** Actors by id, with the role they have now. */
-export async function auditActors(
-	db: Db,
-	ids: readonly string[]
-): Promise<Map<string, AuditActor>> {
-	if (ids.length === 0) return new Map();
-	const people = await db
-		.select({ id: users.id, name: users.name, isAdmin: users.isAdmin })
-		.from(users)
-		.where(inArray(users.id, [...ids]));
-	const managers = new Set(
-		(
-			await db
-				.selectDistinct({ userId: managerOrganisations.userId })
-				.from(managerOrganisations)
-				.where(inArray(managerOrganisations.userId, [...ids]))
-		).map((m) => m.userId)
-	);
-	return new Map(
-		people.map((p) => [
-			p.id,
-			{
-				id: p.id,
-				name: p.name,
-				role: p.isAdmin ? ('admin' as const) : managers.has(p.id) ? ('manager' as const) : null
-			}
-		])
-	);
+		.where(auditWhere(query));
+	return count?.n ?? 0;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** The names entries refer to, one query per kind; ids that are not uuids (or no longer exist) stay unnamed. */
-export async function auditNames(db: Db, ids: Record<NameKind, Set<string>>): Promise<AuditNames> {
-	const list = (kind: NameKind) => [...ids[kind]].filter((id) => UUID.test(id));
-	const named = async (
-		kind: NameKind,
-		lookup: (ids: string[]) => Promise<{ id: string; name: string }[]>
-	) => {
-		const wanted = list(kind);
-		const rows = wanted.length ? await lookup(wanted) : [];
-		return new Map(rows.map((r) => [r.id, r.name]));
-	};
-	const byName =
-		(table: typeof users | typeof organisations | typeof teams | typeof localContacts) =>
-		(wanted: string[]) =>
-			db.select({ id: table.id, name: table.name }).from(table).where(inArray(table.id, wanted));
-	const byTitle = (table: typeof events | typeof courses) => (wanted: string[]) =>
-		db.select({ id: table.id, name: table.title }).from(table).where(inArray(table.id, wanted));
-	/** Requirements, assignments, completions and packages are named by the course they are for. */
-	const byCourse =
-		(table: typeof requirements | typeof assignments | typeof completions | typeof scormPackages) =>
-		(wanted: string[]) =>
-			db
-				.select({ id: table.id, name: courses.title })
-				.from(table)
-				.innerJoin(courses, eq(courses.id, table.courseId))
-				.where(inArray(table.id, wanted));
-	return {
-		person: await named('person', byName(users)),
-		organisation: await named('organisation', byName(organisations)),
-		team: await named('team', byName(teams)),
-		contact: await named('contact', byName(localContacts)),
-		event: await named('event', byTitle(events)),
-		course: await named('course', byTitle(courses)),
-		requirement: await named('requirement', byCourse(requirements)),
-		assignment: await named('assignment', byCourse(assignments)),
-		completion: await named('completion', byCourse(completions)),
-		scormPackage: await named('scormPackage', byCourse(scormPackages))
-	};
+const idList = (ids: readonly string[]) =>
+	sql.join(
+		ids.map((id) => sql`${id}::uuid`),
+		sql`, `
+	);
+
+/** How each kind of name is found: the table, and the column that names a row (or its course's title). */
+const NAME_SOURCES: Record<NameKind, (ids: SQL) => SQL> = {
+	person: (ids) => sql`select id, name from ${users} where id in (${ids})`,
+	organisation: (ids) => sql`select id, name from ${organisations} where id in (${ids})`,
+	team: (ids) => sql`select id, name from ${teams} where id in (${ids})`,
+	contact: (ids) => sql`select id, name from ${localContacts} where id in (${ids})`,
+	event: (ids) => sql`select id, title from ${events} where id in (${ids})`,
+	course: (ids) => sql`select id, title from ${courses} where id in (${ids})`,
+	// requirements, assignments, completions and packages are named by the course they are for
+	requirement: (ids) => byCourse(requirements, ids),
+	assignment: (ids) => byCourse(assignments, ids),
+	completion: (ids) => byCourse(completions, ids),
+	scormPackage: (ids) => byCourse(scormPackages, ids)
+};
+function byCourse(
+	table: typeof requirements | typeof assignments | typeof completions | typeof scormPackages,
+	ids: SQL
+) {
+	return sql`select t.id, c.title from ${table} t join ${courses} c on c.id = t.course_id where t.id in (${ids})`;
+}
+
+/**
+ * The actors of some entries (with the role each has now) and every name the entries refer to,
+ * in one query: each kind of name is a branch of one union. Ids that are not uuids (or no longer
+ * exist) stay unnamed.
+ */
+export async function auditActorsAndNames(
+	db: Db,
+	actorIds: readonly string[],
+	ids: Record<NameKind, Set<string>>
+): Promise<{ actors: Map<string, AuditActor>; names: AuditNames }> {
+	const branches: SQL[] = [];
+	const actors = [...new Set(actorIds)].filter((id) => UUID.test(id));
+	if (actors.length)
+		branches.push(sql`select 'actor' as kind, u.id::text as id, u.name,
+			case when u.is_admin then 'admin' when exists (select 1 from ${managerOrganisations} m where m.user_id = u.id) then 'manager' end as role
+			from ${users} u where u.id in (${idList(actors)})`);
+	for (const kind of NAME_KINDS) {
+		const wanted = [...ids[kind]].filter((id) => UUID.test(id));
+		if (wanted.length)
+			branches.push(
+				sql`select ${kind}::text as kind, n.id::text as id, n.name, null as role from (${NAME_SOURCES[kind](idList(wanted))}) as n(id, name)`
+			);
+	}
+	const names = Object.fromEntries(
+		NAME_KINDS.map((k) => [k, new Map<string, string>()])
+	) as AuditNames;
+	const found = new Map<string, AuditActor>();
+	if (!branches.length) return { actors: found, names };
+	const rows = rowsOf<{ kind: NameKind | 'actor'; id: string; name: string; role: string | null }>(
+		await db.execute(sql.join(branches, sql` union all `))
+	);
+	for (const row of rows) {
+		if (row.kind === 'actor')
+			found.set(row.id, {
+				id: row.id,
+				name: row.name,
+				role: row.role === 'admin' ? 'admin' : row.role === 'manager' ? 'manager' : null
+			});
+		else names[row.kind].set(row.id, row.name);
+	}
+	return { actors: found, names };
 }
 
 /** Every organisation by name, for the filter. */

@@ -2,7 +2,12 @@ import type { Db } from '../db/types.ts';
 import { auditLog } from '../db/schema.ts';
 import type { AuthUser } from '../auth/sessions.ts';
 import { assertAdmin } from '../auth/permissions.ts';
-import { auditActors, auditEntries, auditNames, organisationChoices } from './queries.ts';
+import {
+	auditActorsAndNames,
+	auditEntries,
+	auditEntryCount,
+	organisationChoices
+} from './queries.ts';
 import {
 	auditActionChoices,
 	describeAuditEntry,
@@ -56,45 +61,58 @@ export interface AuditFilter {
 	pageSize: number;
 }
 
-type StoredEntry = Awaited<ReturnType<typeof auditEntries>>['rows'][number];
+type StoredEntry = Awaited<ReturnType<typeof auditEntries>>[number];
 
-/** Entries with their plain-English sentences, every name they need looked up once per kind. */
+/** Entries with their plain-English sentences: every actor and name they need, in one query. */
 async function withSentences(db: Db, rows: StoredEntry[]) {
-	const actors = await auditActors(db, [
-		...new Set(rows.flatMap((r) => (r.actorId ? [r.actorId] : [])))
-	]);
 	const records: AuditRecord[] = rows.map((r) => ({
 		action: r.action,
-		actor: r.actorId
-			? (actors.get(r.actorId) ?? {
-					id: r.actorId,
-					name: 'A person no longer on record',
-					role: null
-				})
-			: null,
+		actor: null,
 		targetType: r.targetType,
 		targetId: r.targetId,
 		organisationId: r.organisationId,
 		reason: r.reason,
 		details: r.details ?? {}
 	}));
-	const names = await auditNames(db, idsToName(records));
-	return rows.map((row, i) => ({ ...row, sentence: describeAuditEntry(records[i]!, names) }));
+	const { actors, names } = await auditActorsAndNames(
+		db,
+		rows.flatMap((r) => (r.actorId ? [r.actorId] : [])),
+		idsToName(records)
+	);
+	return rows.map((row, i) => {
+		const record: AuditRecord = {
+			...records[i]!,
+			actor: row.actorId
+				? (actors.get(row.actorId) ?? {
+						id: row.actorId,
+						name: 'A person no longer on record',
+						role: null
+					})
+				: null
+		};
+		return { ...row, sentence: describeAuditEntry(record, names) };
+	});
 }
 
 /** Admins only. Each entry comes with its plain-English sentence, names resolved. */
 export async function listAudit(db: Db, actor: AuthUser, filter: AuditFilter) {
 	assertAdmin(actor);
-	const { rows, total } = await auditEntries(db, {
+	const query = {
 		action: filter.action,
 		organisationId: filter.organisationId,
 		targetId: filter.targetId,
 		from: filter.from,
-		to: filter.to,
-		limit: filter.pageSize,
-		offset: (filter.page - 1) * filter.pageSize
-	});
-	return { rows: await withSentences(db, rows), total };
+		to: filter.to
+	};
+	const [rows, total] = await Promise.all([
+		auditEntries(db, {
+			...query,
+			limit: filter.pageSize,
+			offset: (filter.page - 1) * filter.pageSize
+		}).then((page) => withSentences(db, page)),
+		auditEntryCount(db, query)
+	]);
+	return { rows, total };
 }
 
 /**
@@ -102,7 +120,7 @@ export async function listAudit(db: Db, actor: AuthUser, filter: AuditFilter) {
  * decided the actor may see this person (people.getPerson).
  */
 export async function entriesAboutPerson(db: Db, personId: string, limit = 50) {
-	const { rows } = await auditEntries(db, {
+	const rows = await auditEntries(db, {
 		targetType: 'person',
 		targetId: personId,
 		limit,

@@ -136,12 +136,18 @@ export async function selectedPeople(db: Db, actor: AuthUser, selection: PeopleS
 	return bulkPeopleRows(db, peopleQuery(actor, selection.filter));
 }
 
-/** A person the actor may manage; anyone else is "not found", so ids reveal nothing. */
-export async function getPerson(db: Db, actor: AuthUser, id: string) {
+/** The row of a person the actor may manage; anyone else is "not found", so ids reveal nothing. */
+export async function visiblePersonRow(db: Db, actor: AuthUser, id: string) {
 	if (!z.uuid().safeParse(id).success) throw new NotFoundError('We could not find that person.');
 	const person = await personRow(db, id);
 	if (!person || !(actor.isAdmin || actor.managedOrganisationIds.includes(person.organisationId)))
 		throw new NotFoundError('We could not find that person.');
+	return person;
+}
+
+/** A person the actor may manage, with their roles and history. */
+export async function getPerson(db: Db, actor: AuthUser, id: string) {
+	const person = await visiblePersonRow(db, actor, id);
 	const [managerOf, history] = await Promise.all([
 		managedOrganisationIdsOf(db, id),
 		entriesAboutPerson(db, id)
@@ -282,7 +288,7 @@ export async function invitePerson(
 
 /** Whether this person's newest invitation was delivered, for the managers who can see them. */
 export async function invitationDelivery(db: Db, actor: AuthUser, personId: string) {
-	await getPerson(db, actor, personId);
+	await visiblePersonRow(db, actor, personId);
 	return (await invitationStates(db, [personId])).get(personId) ?? null;
 }
 
@@ -292,7 +298,7 @@ export async function resendInvite(
 	personId: string,
 	ctx: { origin: string; partnershipName: string; now?: Date }
 ) {
-	const person = await getPerson(db, actor, personId);
+	const person = await visiblePersonRow(db, actor, personId);
 	if (!person.invited || person.status !== 'active')
 		throw new ConflictError(
 			'This person has already set a password, so there is no invitation to resend.'
@@ -405,7 +411,7 @@ export async function setPersonStatus(
 	rawReason: unknown,
 	now = new Date()
 ) {
-	const person = await getPerson(db, actor, personId);
+	const person = await visiblePersonRow(db, actor, personId);
 	assertMayChange(actor, person);
 	const { reason } = parseInput(z.object({ reason: reasonField }), { reason: rawReason });
 	if (personId === actor.id && status === 'deactivated')

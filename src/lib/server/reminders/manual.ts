@@ -5,7 +5,7 @@ import { rowsOf } from '../db/migrate.ts';
 import type { StatusScope } from '../tracking/status.ts';
 import { statusRows } from '../tracking/queries.ts';
 import { dashboardScope, type DashboardFilter } from '../tracking/service.ts';
-import { getPerson } from '../people/service.ts';
+import { visiblePersonRow } from '../people/service.ts';
 import { queueEmail } from '../email/mailer.ts';
 import { recordAudit } from '../audit/service.ts';
 import { logger } from '../logger.ts';
@@ -39,7 +39,7 @@ export async function sendManualReminders(
 	let scope: StatusScope;
 	let statuses: string[];
 	if ('personId' in target) {
-		const person = await getPerson(db, actor, target.personId); // checks the actor manages them
+		const person = await visiblePersonRow(db, actor, target.personId); // checks the actor manages them
 		scope = { organisationIds: null, userId: person.id };
 		statuses = ['overdue', 'expired', 'due-soon', 'not-started', 'in-progress'];
 	} else {

@@ -9,6 +9,8 @@ import {
 	teams,
 	users
 } from '../db/schema.ts';
+import type { Audience, CompletionSource, UserStatus } from '../db/schema.ts';
+import type { EmailState } from '../email/mailer.ts';
 import type { Db } from '../db/types.ts';
 import { rowsOf } from '../db/migrate.ts';
 import {
@@ -751,25 +753,105 @@ export async function peopleStatus(
 	return { total: count, rows: rows.map(toPersonStatusRow) };
 }
 
-/** One person's obligations with their status, for the drill-down. */
-export async function personStatuses(db: Db, userId: string, now: Date) {
+/**
+ * Everything the drill-down shows of one person, in one query: their row, the organisations they
+ * manage, their obligations with their status at `now`, every completion (voided ones included,
+ * newest first), their assignments not withdrawn (soonest due first) and, while they have not set
+ * a password, how their latest invitation went. Null when there is no such person in
+ * `organisationIds` (null: any organisation), so one read also decides whether the actor may see them.
+ */
+export async function personLearningRow(
+	db: Db,
+	userId: string,
+	organisationIds: readonly string[] | null,
+	now: Date
+) {
+	const visible =
+		organisationIds === null
+			? sql`true`
+			: organisationIds.length
+				? sql`u.organisation_id in (${uuidList(organisationIds)})`
+				: sql`false`;
 	const result = await db.execute(sql`
-		select o.course_id, c.title, ${statusSql(now)} as status, o.due_at, o.completed_at, o.expires_at, o.requirement_ids, o.assignment_ids
-		from obligations o join courses c on c.id = o.course_id where o.user_id = ${userId}::uuid order by c.title`);
-	return rowsOf<Record<string, unknown>>(result).map((r) => ({
-		courseId: String(r.course_id),
-		courseTitle: String(r.title),
-		status: r.status as TrackingStatus,
-		dueAt: iso(r.due_at),
-		completedAt: iso(r.completed_at),
-		expiresAt: iso(r.expires_at),
-		fromRequirement:
-			((r.requirement_ids as unknown[] | string | null) ?? []).length > 0 &&
-			r.requirement_ids !== '{}',
-		fromAssignment:
-			((r.assignment_ids as unknown[] | string | null) ?? []).length > 0 &&
-			r.assignment_ids !== '{}'
-	}));
+		select u.id, u.name, u.email, u.organisation_id, g.name as organisation_name, u.team_id, t.name as team_name,
+			u.audience, u.is_admin, u.status, u.password_hash is null as invited, u.created_at,
+			(select coalesce(json_agg(m.organisation_id order by m.organisation_id), '[]') from manager_organisations m where m.user_id = u.id) as manager_of,
+			(select coalesce(json_agg(x order by x.title, x.course_id), '[]') from (
+				select o.course_id, c.title, ${statusSql(now)} as status, o.due_at, o.completed_at, o.expires_at,
+					cardinality(o.requirement_ids) > 0 as from_requirement, cardinality(o.assignment_ids) > 0 as from_assignment
+				from obligations o join courses c on c.id = o.course_id where o.user_id = u.id) x) as statuses,
+			(select coalesce(json_agg(x order by x.completed_at desc, x.id), '[]') from (
+				select cm.id, c.title as course_title, cm.completed_at, cm.source, cm.score_percent, cm.course_version,
+					cm.evidence, cm.voided_at, cm.void_reason, r.name as recorded_by_name, cm.approved_at, a.name as approved_by_name
+				from completions cm join courses c on c.id = cm.course_id
+				left join users r on r.id = cm.recorded_by left join users a on a.id = cm.approved_by
+				where cm.user_id = u.id) x) as completions,
+			(select coalesce(json_agg(x order by x.due_at, x.id), '[]') from (
+				select a.id, c.title as course_title, a.due_at, a.created_at
+				from assignments a join courses c on c.id = a.course_id where a.user_id = u.id and a.withdrawn_at is null) x) as assignments,
+			case when u.password_hash is null then (
+				select json_build_object('state', ob.state, 'error', ob.error) from outbox ob
+				where ob.user_id = u.id and ob.kind = 'invitation' order by ob.created_at desc limit 1) end as invitation
+		from users u join organisations g on g.id = u.organisation_id left join teams t on t.id = u.team_id
+		where u.id = ${userId}::uuid and ${visible}`);
+	const [r] = rowsOf<Record<string, unknown>>(result);
+	if (!r) return null;
+	const date = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string));
+	const json = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
+	type Row = Record<string, unknown>;
+	return {
+		person: {
+			id: String(r.id),
+			name: String(r.name),
+			email: String(r.email),
+			organisationId: String(r.organisation_id),
+			organisationName: String(r.organisation_name),
+			teamId: (r.team_id as string | null) ?? null,
+			teamName: (r.team_name as string | null) ?? null,
+			audience: r.audience as Audience,
+			isAdmin: Boolean(r.is_admin),
+			status: r.status as UserStatus,
+			invited: Boolean(r.invited),
+			createdAt: date(r.created_at)!,
+			managerOf: json<string[]>(r.manager_of)
+		},
+		statuses: json<Row[]>(r.statuses).map((o) => ({
+			courseId: String(o.course_id),
+			courseTitle: String(o.title),
+			status: o.status as TrackingStatus,
+			dueAt: iso(o.due_at),
+			completedAt: iso(o.completed_at),
+			expiresAt: iso(o.expires_at),
+			fromRequirement: Boolean(o.from_requirement),
+			fromAssignment: Boolean(o.from_assignment)
+		})),
+		history: json<Row[]>(r.completions).map((c) => ({
+			id: String(c.id),
+			courseTitle: String(c.course_title),
+			completedAt: date(c.completed_at)!,
+			source: c.source as CompletionSource,
+			scorePercent: (c.score_percent as number | null) ?? null,
+			courseVersion: String(c.course_version),
+			evidence: (c.evidence as string | null) ?? null,
+			voidedAt: date(c.voided_at),
+			voidReason: (c.void_reason as string | null) ?? null,
+			recordedByName: (c.recorded_by_name as string | null) ?? null,
+			approvedAt: date(c.approved_at),
+			approvedByName: (c.approved_by_name as string | null) ?? null
+		})),
+		assignments: json<Row[]>(r.assignments).map((a) => ({
+			id: String(a.id),
+			courseTitle: String(a.course_title),
+			dueAt: date(a.due_at)!,
+			createdAt: date(a.created_at)!
+		})),
+		invitation: r.invitation
+			? (() => {
+					const i = json<{ state: EmailState; error: string | null }>(r.invitation);
+					return { state: i.state, error: i.error };
+				})()
+			: null
+	};
 }
 
 /** Completions per month for the last 12 months, for people in the organisations given (null = all). */
@@ -852,48 +934,6 @@ export async function lastDriftCheck(db: Db) {
 		drift: Number(d.drift ?? 0),
 		ms: Number(d.ms ?? 0)
 	};
-}
-
-/** Every completion of a person, newest first, voided ones included (the history). */
-export async function personCompletions(db: Db, userId: string) {
-	return db
-		.select({
-			id: completions.id,
-			courseTitle: courses.title,
-			completedAt: completions.completedAt,
-			source: completions.source,
-			scorePercent: completions.scorePercent,
-			courseVersion: completions.courseVersion,
-			evidence: completions.evidence,
-			voidedAt: completions.voidedAt,
-			voidReason: completions.voidReason,
-			recordedByName: sql<
-				string | null
-			>`(select name from users r where r.id = ${completions.recordedBy})`,
-			approvedAt: completions.approvedAt,
-			approvedByName: sql<
-				string | null
-			>`(select name from users a where a.id = ${completions.approvedBy})`
-		})
-		.from(completions)
-		.innerJoin(courses, eq(courses.id, completions.courseId))
-		.where(eq(completions.userId, userId))
-		.orderBy(desc(completions.completedAt));
-}
-
-/** A person's assignments not withdrawn, soonest due first. */
-export async function personAssignments(db: Db, userId: string) {
-	return db
-		.select({
-			id: assignments.id,
-			courseTitle: courses.title,
-			dueAt: assignments.dueAt,
-			createdAt: assignments.createdAt
-		})
-		.from(assignments)
-		.innerJoin(courses, eq(courses.id, assignments.courseId))
-		.where(and(eq(assignments.userId, userId), isNull(assignments.withdrawnAt)))
-		.orderBy(asc(assignments.dueAt));
 }
 
 /** The further courses that meet each of the requirements given, by requirement, titles in order. */

@@ -17,12 +17,12 @@ import {
 	assertCanManageOrganisation,
 	manageableOrganisationIds
 } from '../auth/permissions.ts';
-import { recordAudit, recordAudits } from '../audit/service.ts';
+import { entriesAboutPerson, recordAudit, recordAudits } from '../audit/service.ts';
 import { runCompletionHooks } from '../courses/completion.ts';
 import {
-	getPerson,
 	placementChoices,
 	selectedPeople,
+	visiblePersonRow,
 	type PeopleFilter
 } from '../people/service.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
@@ -52,9 +52,7 @@ import {
 	peopleStatus,
 	peopleWithOpenAssignment,
 	peopleStatusSql,
-	personAssignments,
-	personCompletions,
-	personStatuses,
+	personLearningRow,
 	refreshObligations,
 	requirementCoverage as requirementCoverageQuery,
 	routesOfRequirements,
@@ -486,21 +484,21 @@ export async function* dashboardCsvRows(
 		yield batch.map(toPersonStatusRow);
 }
 
-/** A person's learning for the drill-down: status per required course, every completion, assignments. */
+/**
+ * A person's learning for the drill-down: status per required course, every completion,
+ * assignments, and how their invitation went if they have not signed in yet. One query reads it
+ * all and decides whether the actor may see the person; their audit history is read beside it
+ * (and dropped, unread by anyone, when the person is not theirs to see).
+ */
 export async function personLearning(db: Db, actor: AuthUser, personId: string, now = new Date()) {
-	const person = await getPerson(db, actor, personId);
-	// The three parts together, once the person is known to be in the actor's scope.
-	const [statuses, history, assigned] = await Promise.all([
-		personStatuses(db, personId, now),
-		personCompletions(db, personId),
-		personAssignments(db, personId)
+	if (!z.uuid().safeParse(personId).success)
+		throw new NotFoundError('We could not find that person.');
+	const [learning, audit] = await Promise.all([
+		personLearningRow(db, personId, manageableOrganisationIds(actor), now),
+		entriesAboutPerson(db, personId)
 	]);
-	return {
-		person,
-		statuses,
-		history,
-		assignments: assigned
-	};
+	if (!learning) throw new NotFoundError('We could not find that person.');
+	return { ...learning, person: { ...learning.person, history: audit } };
 }
 
 const assignSchema = z.object({
@@ -528,7 +526,7 @@ export async function assignCourse(
 	raw: unknown,
 	now = new Date()
 ) {
-	const person = await getPerson(db, actor, personId);
+	const person = await visiblePersonRow(db, actor, personId);
 	const input = parseInputWithDates(assignSchema, formObject(raw), ASSIGN_DATES);
 	const course = await activeCourse(db, input.courseId);
 	if (!course.audiences.includes(person.audience))
@@ -678,7 +676,7 @@ export async function withdrawAssignment(
 	rawReason: unknown,
 	now = new Date()
 ) {
-	const person = await getPerson(db, actor, personId);
+	const person = await visiblePersonRow(db, actor, personId);
 	const { reason } = parseInput(z.object({ reason: reasonField }), { reason: rawReason });
 	const [row] = z.uuid().safeParse(assignmentId).success
 		? await db
@@ -730,7 +728,7 @@ export async function recordExternalCompletion(
 	raw: unknown,
 	now = new Date()
 ) {
-	const person = await getPerson(db, actor, personId);
+	const person = await visiblePersonRow(db, actor, personId);
 	// Nobody but an admin vouches for their own training.
 	if (personId === actor.id && !actor.isAdmin)
 		throw new ForbiddenError('Ask another manager or an admin to record your own training.');
@@ -795,7 +793,7 @@ export async function approveExternalCompletion(
 	now = new Date()
 ) {
 	assertAdmin(actor);
-	const person = await getPerson(db, actor, personId);
+	const person = await visiblePersonRow(db, actor, personId);
 	const [row] = z.uuid().safeParse(completionId).success
 		? await db
 				.select()
@@ -832,7 +830,7 @@ export async function voidCompletion(
 	rawReason: unknown,
 	now = new Date()
 ) {
-	const person = await getPerson(db, actor, personId);
+	const person = await visiblePersonRow(db, actor, personId);
 	const { reason } = parseInput(z.object({ reason: reasonField }), { reason: rawReason });
 	const [row] = z.uuid().safeParse(completionId).success
 		? await db

@@ -1,7 +1,7 @@
 import type { Actions, PageServerLoad } from './$types';
 import { fail } from '@sveltejs/kit';
 import { db } from '$lib/server/app';
-import { invitationDelivery, resendInvite } from '$lib/server/people/service';
+import { resendInvite } from '$lib/server/people/service';
 import { mailContext } from '$lib/server/http/context';
 import { MANUAL_REMINDER_GAP_HOURS, sendManualReminders } from '$lib/server/reminders/manual';
 import { failFromError, orErrorPage, readForm } from '$lib/server/http/forms';
@@ -13,7 +13,7 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
 	const person = learning.person;
 	return {
 		person,
-		invitation: person.invited ? await invitationDelivery(db(), locals.user!, params.id) : null,
+		invitation: learning.invitation,
 		learning: {
 			statuses: learning.statuses,
 			history: learning.history,

@@ -2,7 +2,7 @@ import { redirect } from '@sveltejs/kit';
 import { db } from '$lib/server/app';
 import type { AuthUser } from '$lib/server/auth/sessions';
 import { failFromError, orErrorPage, readForm } from '$lib/server/http/forms';
-import { getPerson } from '$lib/server/people/service';
+import { visiblePersonRow } from '$lib/server/people/service';
 import { trackingChoices } from '$lib/server/tracking/service';
 
 /**
@@ -52,7 +52,7 @@ export async function personTask(
 
 /** The little of a person a task page shows: who it is about. */
 export async function taskPerson(actor: AuthUser, personId: string) {
-	const { id, name, status } = await orErrorPage(getPerson(db(), actor, personId));
+	const { id, name, status } = await orErrorPage(visiblePersonRow(db(), actor, personId));
 	return { id, name, status };
 }
 
