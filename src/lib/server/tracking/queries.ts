@@ -388,20 +388,19 @@ const rate = (trained: number, required: number) =>
 
 const NO_TEAM = '00000000-0000-0000-0000-000000000000';
 
-/** The tally's scope (organisations, team, course) as a condition on alias `t`; people are not tallied. */
-function tallyScopeSql(scope: StatusScope, t: string): SQL {
-	const c = (name: string) => sql.raw(`${t}.${name}`);
-	const parts: SQL[] = [sql`true`];
-	if (scope.organisationIds !== null)
-		parts.push(
-			scope.organisationIds.length
-				? sql`${c('organisation_id')} in (${uuidList(scope.organisationIds)})`
-				: sql`false`
-		);
-	if (scope.teamId) parts.push(sql`${c('team_id')} = ${scope.teamId}::uuid`);
-	if (scope.courseId) parts.push(sql`${c('course_id')} = ${scope.courseId}::uuid`);
-	return sql.join(parts, sql` and `);
-}
+const COUNT_COLUMNS = [
+	'open',
+	'started',
+	'expiring',
+	'forever',
+	'b1',
+	'b2_new',
+	'b2_started',
+	'b3',
+	'b4',
+	'b5',
+	'b6'
+] as const;
 
 /** Per (organisation, team, course): the counts every figure is made of, at `now`. */
 interface GroupCounts {
@@ -447,75 +446,115 @@ export async function dashboardFigures(
 		{ name: 'b5', open: false, plusDays: 60, inclusive: true },
 		{ name: 'b6', open: false, plusDays: 90, inclusive: true }
 	];
-	// Index scans need the organisation first: the partnership's scope is every organisation.
-	const orgIds =
-		scope.organisationIds ??
-		(await db.select({ id: organisations.id }).from(organisations)).map((o) => o.id);
-	const rowScope = { ...scope, organisationIds: orgIds };
-	const parts = boundaries.map((b) => {
-		const point = sql`(${at}::timestamptz + make_interval(days => ${b.plusDays}))`;
-		const month = sql`date_trunc('month', ${point} at time zone 'UTC')::date`;
-		const day = sql`(${point} at time zone 'UTC')::date`;
-		const dayStart = sql`((${point} at time zone 'UTC')::date::timestamp at time zone 'UTC')`;
-		const kinds = b.open ? sql`t.kind in (1, 2)` : sql`t.kind = 3`;
+	// The query's text depends only on which filters are set, never on their values or on how
+	// many organisations are in scope: every value comes once, in `k`, so the statement has a few
+	// parameters and is prepared once per connection (db/client.ts) instead of parsed and planned
+	// on each request. Index scans need the organisation first: the partnership's scope is every one.
+	const orgs =
+		scope.organisationIds === null
+			? sql`array(select id from organisations)`
+			: sql`${`{${scope.organisationIds.join(',')}}`}::uuid[]`;
+	const given = [
+		scope.teamId ? sql`, ${scope.teamId}::uuid as team_id` : sql``,
+		scope.courseId ? sql`, ${scope.courseId}::uuid as course_id` : sql``
+	];
+	/** The scope as a condition on alias `a` of the tallies or of obligations. */
+	const inScope = (a: string) => {
+		const c = (name: string) => sql.raw(`${a}.${name}`);
+		return sql.join(
+			[
+				sql`${c('organisation_id')} = any((select orgs from k)::uuid[])`,
+				...(scope.teamId ? [sql`${c('team_id')} = (select team_id from k)`] : []),
+				...(scope.courseId ? [sql`${c('course_id')} = (select course_id from k)`] : [])
+			],
+			sql` and `
+		);
+	};
+	// Each boundary's moment, month and day, worked out once: k.p1…p6, k.m1…, k.d1…, k.s1… (day start).
+	const bound = (i: number, what: 'p' | 'm' | 'd' | 's') => sql.raw(`k.${what}${i + 1}`);
+	const once = (i: number, what: 'p' | 'm' | 'd' | 's') =>
+		sql.raw(`(select ${what}${i + 1} from k)`);
+	const moments = sql.raw(
+		boundaries
+			.map((b, i) => {
+				const point = `(q.at + make_interval(days => ${Number(b.plusDays)}))`;
+				const day = `(${point} at time zone 'UTC')::date`;
+				return `${point} as p${i + 1}, date_trunc('month', ${point} at time zone 'UTC')::date as m${i + 1},
+				${day} as d${i + 1}, (${day}::timestamp at time zone 'UTC') as s${i + 1}`;
+			})
+			.join(', ')
+	);
+	const openKinds = sql`t.kind in (1, 2)`;
+	const kindsOf = (b: (typeof boundaries)[number]) => (b.open ? openKinds : sql`t.kind = 3`);
+	/** Every part gives each count per group; a part that does not count one gives 0. */
+	const columns = (given: Partial<Record<(typeof COUNT_COLUMNS)[number], SQL>>) =>
+		sql.join(
+			COUNT_COLUMNS.map((c) => sql`${given[c] ?? sql`0`}::int as ${sql.raw(c)}`),
+			sql`, `
+		);
+	const b2 = boundaries.findIndex((b) => b.name === 'b2');
+	// The whole months before each boundary's month, from one read of the month tally.
+	const monthsBefore: Partial<Record<(typeof COUNT_COLUMNS)[number], SQL>> = {
+		open: sql`sum(t.n) filter (where ${openKinds})`,
+		started: sql`sum(t.n) filter (where t.kind = 2)`,
+		expiring: sql`sum(t.n) filter (where t.kind = 3)`,
+		forever: sql`sum(t.n) filter (where t.kind = 4)`,
+		b2_new: sql`sum(t.n) filter (where t.kind = 1 and t.month < ${bound(b2, 'm')})`,
+		b2_started: sql`sum(t.n) filter (where t.kind = 2 and t.month < ${bound(b2, 'm')})`
+	};
+	boundaries.forEach((b, i) => {
+		if (i !== b2)
+			monthsBefore[b.name as (typeof COUNT_COLUMNS)[number]] =
+				sql`sum(t.n) filter (where ${kindsOf(b)} and t.month < ${bound(i, 'm')})`;
+	});
+	/** How one boundary counts rows of a kind: b2 apart by started, the others together. */
+	const countsOf = (i: number, n: SQL, started: SQL) =>
+		i === b2
+			? {
+					b2_new: sql`${n} filter (where not ${started})`,
+					b2_started: sql`${n} filter (where ${started})`
+				}
+			: { [boundaries[i]!.name]: n };
+	// The days of each boundary's month before its day, from the day tally (a short index range each).
+	const daysBefore = boundaries.map(
+		(b, i) => sql`
+			select t.organisation_id, t.team_id, t.course_id, ${columns(countsOf(i, sql`sum(t.n)`, sql`t.kind = 2`))}
+			from obligation_day_tally t
+			where ${inScope('t')} and ${kindsOf(b)} and t.day >= ${once(i, 'm')} and t.day < ${once(i, 'd')}
+			group by 1, 2, 3`
+	);
+	// The rows of each boundary's own day, up to the moment, from the partial date indexes.
+	const ownDay = boundaries.map((b, i) => {
 		const key = b.open ? sql.raw('o.due_at') : sql.raw('o.expires_at');
-		const kindOfRow = b.open ? sql`case when o.started then 2 else 1 end` : sql`3`;
 		const done = b.open ? sql`o.completed_at is null` : sql`o.completed_at is not null`;
 		const cmp = b.inclusive ? sql`<=` : sql`<`;
 		return sql`
-			select t.organisation_id, t.team_id, t.course_id, t.kind, ${b.name} as b, sum(t.n)::int as n
-			from obligation_tally t
-			where ${tallyScopeSql(rowScope, 't')} and ${kinds} and t.month < ${month}
-			group by 1, 2, 3, 4
-			union all
-			select t.organisation_id, t.team_id, t.course_id, t.kind, ${b.name}, sum(t.n)::int
-			from obligation_day_tally t
-			where ${tallyScopeSql(rowScope, 't')} and ${kinds} and t.day >= ${month} and t.day < ${day}
-			group by 1, 2, 3, 4
-			union all
-			select o.organisation_id, coalesce(o.team_id, ${NO_TEAM}::uuid), o.course_id, ${kindOfRow}, ${b.name}, count(*)::int
+			select o.organisation_id, coalesce(o.team_id, '${sql.raw(NO_TEAM)}'::uuid) as team_id, o.course_id, ${columns(countsOf(i, sql`count(*)`, sql`o.started`))}
 			from obligations o
-			where ${scopeSql(rowScope)} and ${done} and ${key} >= ${dayStart} and ${key} ${cmp} ${point}
-			group by 1, 2, 3, 4`;
+			where ${inScope('o')} and ${done} and ${key} >= ${once(i, 's')} and ${key} ${cmp} ${once(i, 'p')}
+			group by 1, 2, 3`;
 	});
 	const result = await db.execute(sql`
-		with totals as (
-			select t.organisation_id, t.team_id, t.course_id, t.kind, 'all' as b, sum(t.n)::int as n
-			from obligation_tally t where ${tallyScopeSql(rowScope, 't')} group by 1, 2, 3, 4
+		with k as materialized (
+			select q.*, ${moments} from (select ${at}::timestamptz as at, ${orgs} as orgs${given[0]}${given[1]}) as q
 		),
-		parts as (select * from totals ${sql.join(
-			parts.map((p) => sql` union all ${p}`),
-			sql``
-		)})
+		parts as (
+			select t.organisation_id, t.team_id, t.course_id, ${columns(monthsBefore)}
+			from obligation_tally t cross join k where ${inScope('t')} group by 1, 2, 3
+			${sql.join(
+				[...daysBefore, ...ownDay].map((part) => sql` union all ${part}`),
+				sql``
+			)}
+		)
 		select organisation_id, team_id, course_id,
-			coalesce(sum(n) filter (where b = 'all' and kind in (1, 2)), 0)::int as open,
-			coalesce(sum(n) filter (where b = 'all' and kind = 2), 0)::int as started,
-			coalesce(sum(n) filter (where b = 'all' and kind = 3), 0)::int as expiring,
-			coalesce(sum(n) filter (where b = 'all' and kind = 4), 0)::int as forever,
-			coalesce(sum(n) filter (where b = 'b1'), 0)::int as b1,
-			coalesce(sum(n) filter (where b = 'b2' and kind = 1), 0)::int as b2_new,
-			coalesce(sum(n) filter (where b = 'b2' and kind = 2), 0)::int as b2_started,
-			coalesce(sum(n) filter (where b = 'b3'), 0)::int as b3,
-			coalesce(sum(n) filter (where b = 'b4'), 0)::int as b4,
-			coalesce(sum(n) filter (where b = 'b5'), 0)::int as b5,
-			coalesce(sum(n) filter (where b = 'b6'), 0)::int as b6
+			${sql.join(
+				COUNT_COLUMNS.map((c) => sql`coalesce(sum(${sql.raw(c)}), 0)::int as ${sql.raw(c)}`),
+				sql`, `
+			)}
 		from parts group by 1, 2, 3`);
 	const groups = rowsOf<GroupCounts>(result).map((r) => {
 		const g = { ...r } as GroupCounts;
-		for (const k of [
-			'open',
-			'started',
-			'expiring',
-			'forever',
-			'b1',
-			'b2_new',
-			'b2_started',
-			'b3',
-			'b4',
-			'b5',
-			'b6'
-		] as const)
-			g[k] = Number(r[k]);
+		for (const k of COUNT_COLUMNS) g[k] = Number(r[k]);
 		return g;
 	});
 	const [names, teamNames] = await Promise.all([
