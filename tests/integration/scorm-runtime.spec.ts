@@ -6,6 +6,7 @@ import type { AuthUser } from '../../src/lib/server/auth/sessions.ts';
 import { completions } from '../../src/lib/server/db/schema.ts';
 import {
 	scormCommits,
+	scormLaunches,
 	scormRegistrations,
 	scormRuntime
 } from '../../src/lib/server/db/schema-scorm.ts';
@@ -264,6 +265,53 @@ describe('the commit service', () => {
 			[3, 'stale', 'fetch'],
 			[4, 'applied', 'fetch']
 		]);
+	});
+
+	it('keeps the newest of many commits racing for one SCO, and records every other one as stale', async () => {
+		const pkg = await importSample(t.db, admin, store.storage, 'RuntimeBasicCalls_SCORM12.zip', {
+			title: 'Racing commits'
+		});
+		const lee = await learner();
+		const launch = await launchItem(t.db, lee, { slug: pkg.courseSlug }, deps);
+		// 24 commits in a shuffled order, all at once: each reads the stored row without a lock
+		const order = Array.from({ length: 24 }, (_, i) => i + 1).sort(() => Math.random() - 0.5);
+		const results = await Promise.all(
+			order.map((n) =>
+				commitRuntime(
+					t.db,
+					lee,
+					{
+						launchId: launch.launchId,
+						token: launch.token,
+						seq: launch.sequenceBase + n,
+						cmi: cmi12({ lesson_status: 'incomplete', lesson_location: String(n) })
+					},
+					'fetch',
+					100
+				)
+			)
+		);
+		expect(results.filter((r) => r.duplicate)).toEqual([]);
+		const [row] = await t.db
+			.select()
+			.from(scormLaunches)
+			.where(eq(scormLaunches.id, launch.launchId));
+		const [rt] = await t.db
+			.select()
+			.from(scormRuntime)
+			.where(eq(scormRuntime.registrationId, row!.registrationId));
+		expect(rt).toMatchObject({ location: '24', lastSequence: launch.sequenceBase + 24 });
+		const history = await t.db
+			.select()
+			.from(scormCommits)
+			.where(eq(scormCommits.launchId, launch.launchId));
+		expect(history).toHaveLength(24);
+		// what each commit was told matches what the history says of it
+		const told = new Map(order.map((n, i) => [n, results[i]!.applied ? 'applied' : 'stale']));
+		expect(
+			new Map(history.map((h) => [h.sequence - launch.sequenceBase, h.outcome as string]))
+		).toEqual(told);
+		expect(told.get(24)).toBe('applied');
 	});
 
 	it('resumes after a suspend or an unfinished session, orders later launches after earlier ones, and adds up session times', async () => {

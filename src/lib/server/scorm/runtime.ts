@@ -6,7 +6,6 @@ import { completions, courseProgress, courses } from '../db/schema.ts';
 import {
 	scormItems,
 	scormLaunches,
-	scormCommits,
 	scormPackageVersions,
 	scormPackages,
 	scormRegistrations,
@@ -17,6 +16,8 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import { bytesEqual, hashToken, randomToken } from '../auth/tokens.ts';
 import { runCompletionHooks } from '../courses/completion.ts';
 import { markStarted } from '../tracking/queries.ts';
+import { rowsOf } from '../db/migrate.ts';
+import { preparedPerDb } from '../db/prepared.ts';
 import { logger } from '../logger.ts';
 import { SCORM_VERSION_LABELS, type ScormVersion } from './manifest.ts';
 import { evaluateItem, scorePercentOf, type Evaluation } from './rules.ts';
@@ -495,6 +496,49 @@ export async function launchItem(
 	});
 }
 
+/**
+ * One query for a commit's launch, its registration, the item's rules, the SCORM version and the
+ * SCO's runtime row, prepared once per database. It takes no lock: the write applies the commit only
+ * if its sequence number is still newer than the stored one, which PostgreSQL re-checks on the
+ * locked row.
+ */
+const launchForCommit = preparedPerDb((db) =>
+	db
+		.select({
+			launch: scormLaunches,
+			userId: scormRegistrations.userId,
+			completionId: scormRegistrations.completionId,
+			lastActivityAt: scormRegistrations.lastActivityAt,
+			scormVersion: scormPackageVersions.scormVersion,
+			item: {
+				kind: scormItems.kind,
+				masteryScore: scormItems.masteryScore,
+				completionThreshold: scormItems.completionThreshold,
+				scaledPassingScore: scormItems.scaledPassingScore
+			},
+			rt: { satisfiedAt: scormRuntime.satisfiedAt }
+		})
+		.from(scormLaunches)
+		.innerJoin(scormRegistrations, eq(scormRegistrations.id, scormLaunches.registrationId))
+		.innerJoin(scormPackageVersions, eq(scormPackageVersions.id, scormRegistrations.versionId))
+		.innerJoin(
+			scormItems,
+			and(
+				eq(scormItems.versionId, scormRegistrations.versionId),
+				eq(scormItems.identifier, scormLaunches.itemIdentifier)
+			)
+		)
+		.innerJoin(
+			scormRuntime,
+			and(
+				eq(scormRuntime.registrationId, scormLaunches.registrationId),
+				eq(scormRuntime.itemIdentifier, scormLaunches.itemIdentifier)
+			)
+		)
+		.where(eq(scormLaunches.id, sql.placeholder('launchId')))
+		.prepare('scorm_launch_for_commit')
+);
+
 export const commitPayload = z.object({
 	launchId: z.uuid(),
 	token: z.string().min(16).max(100),
@@ -537,181 +581,158 @@ export async function commitRuntime(
 			'The commit was not understood.'
 		);
 	const p = parsed.data;
-	return db.transaction(async (tx) => {
-		// One query for the launch, its registration, the item's rules, the SCORM version and the
-		// SCO's runtime row, locked: commits to one SCO apply one at a time.
-		const [launch] = await tx
-			.select({
-				launch: scormLaunches,
-				userId: scormRegistrations.userId,
-				completionId: scormRegistrations.completionId,
-				lastActivityAt: scormRegistrations.lastActivityAt,
-				scormVersion: scormPackageVersions.scormVersion,
-				item: {
-					kind: scormItems.kind,
-					masteryScore: scormItems.masteryScore,
-					completionThreshold: scormItems.completionThreshold,
-					scaledPassingScore: scormItems.scaledPassingScore
-				},
-				rt: { lastSequence: scormRuntime.lastSequence, satisfiedAt: scormRuntime.satisfiedAt }
-			})
-			.from(scormLaunches)
-			.innerJoin(scormRegistrations, eq(scormRegistrations.id, scormLaunches.registrationId))
-			.innerJoin(scormPackageVersions, eq(scormPackageVersions.id, scormRegistrations.versionId))
-			.innerJoin(
-				scormItems,
-				and(
-					eq(scormItems.versionId, scormRegistrations.versionId),
-					eq(scormItems.identifier, scormLaunches.itemIdentifier)
-				)
-			)
-			.innerJoin(
-				scormRuntime,
-				and(
-					eq(scormRuntime.registrationId, scormLaunches.registrationId),
-					eq(scormRuntime.itemIdentifier, scormLaunches.itemIdentifier)
-				)
-			)
-			.where(eq(scormLaunches.id, p.launchId))
-			.for('update', { of: scormRuntime });
-		if (!launch) throw new NotFoundError('We could not find that launch.');
-		if (launch.userId !== learner.id)
-			throw new ForbiddenError('That attempt belongs to someone else.');
-		if (
-			!bytesEqual(
-				new TextEncoder().encode(hashToken(p.token)),
-				new TextEncoder().encode(launch.launch.tokenHash)
-			)
+	const [launch] = await launchForCommit(db).execute({ launchId: p.launchId });
+	if (!launch) throw new NotFoundError('We could not find that launch.');
+	if (launch.userId !== learner.id)
+		throw new ForbiddenError('That attempt belongs to someone else.');
+	if (
+		!bytesEqual(
+			new TextEncoder().encode(hashToken(p.token)),
+			new TextEncoder().encode(launch.launch.tokenHash)
 		)
-			throw new ForbiddenError('The commit token is not valid for this launch.');
-		const { launch: l } = launch;
-		if (p.seq <= l.sequenceBase || p.seq >= l.sequenceBase + SEQUENCE_SPAN)
-			throw new ValidationError({ form: 'The sequence number does not belong to this launch.' });
-		const rt = launch.rt;
-		// The rules read the data as sent; what is stored is the lossless, storable form of it.
-		const cmi = p.cmi as Tree;
-		const evaluated = evaluateItem(launch.scormVersion, launch.item, cmi, p.terminate);
-		const text = <T extends string | null | undefined>(v: T): T =>
-			typeof v === 'string' ? (storableText(v) as T) : v;
-		const e = {
-			...evaluated,
-			reported: text(evaluated.reported),
-			location: text(evaluated.location),
-			sessionTime: text(evaluated.sessionTime),
-			exit: text(evaluated.exit)
-		};
-		const history = {
-			launchId: l.id,
-			registrationId: l.registrationId,
-			itemIdentifier: l.itemIdentifier,
-			sequence: p.seq,
-			receivedAt: now,
-			transport,
-			terminate: p.terminate,
-			reportedStatus: e.reported,
-			completionStatus: e.completion,
-			successStatus: e.success,
-			scoreRaw: e.scoreRaw,
-			scoreScaled: e.scoreScaled,
-			location: e.location?.slice(0, 1000) ?? null,
-			sessionTime: e.sessionTime?.slice(0, 50) ?? null,
-			exit: e.exit?.slice(0, 20) ?? null,
-			bytes
-		};
-		if (p.seq <= rt!.lastSequence) {
-			const [dup] = await tx
-				.select({ id: scormCommits.id })
-				.from(scormCommits)
-				.where(and(eq(scormCommits.launchId, l.id), eq(scormCommits.sequence, p.seq)));
-			if (!dup)
-				await tx
-					.insert(scormCommits)
-					.values({ ...history, outcome: 'stale' })
-					.onConflictDoNothing();
-			return {
-				applied: false,
-				duplicate: Boolean(dup),
-				stale: !dup,
-				completion: null,
-				success: null,
-				courseCompleted: Boolean(launch.completionId)
-			};
-		}
-		// The SCO's own exit decides resume; a 1.2 SCO that never set a status is recorded completed on finishing.
-		const storedCmi =
-			launch.scormVersion === '1.2' &&
-			p.terminate &&
-			e.reported === 'not attempted' &&
-			e.completion === 'completed'
-				? withStatus12(cmi, 'completed')
-				: cmi;
-		const sessionSeconds = e.sessionSeconds ?? l.sessionSeconds ?? null;
-		// The writes go together (postgres.js pipelines them on the transaction's connection; they
-		// run in this order): one round trip instead of one each.
-		const writes: Promise<unknown>[] = [];
-		writes.push(
-			tx
-				.update(scormLaunches)
-				.set({ lastCommitAt: now, sessionSeconds, ...(p.terminate ? { terminatedAt: now } : {}) })
-				.where(eq(scormLaunches.id, l.id))
-				.execute()
-		);
-		writes.push(
-			tx
-				.update(scormRuntime)
-				.set({
-					cmi: storableTree(storedCmi) as Tree,
-					lastSequence: p.seq,
-					completionStatus: e.completion,
-					successStatus: e.success,
-					reportedStatus: e.reported,
-					scoreRaw: e.scoreRaw,
-					scoreMin: e.scoreMin,
-					scoreMax: e.scoreMax,
-					scoreScaled: e.scoreScaled,
-					location: e.location?.slice(0, 4000) ?? null,
-					exit: e.exit?.slice(0, 20) ?? null,
-					// total time: the sum of every session's time (each launch's latest session_time)
-					totalSeconds: sql`(select coalesce(sum(${scormLaunches.sessionSeconds}), 0)::float8 from ${scormLaunches} where ${scormLaunches.registrationId} = ${l.registrationId} and ${scormLaunches.itemIdentifier} = ${l.itemIdentifier})`,
-					lastCommitAt: now,
-					satisfiedAt: rt!.satisfiedAt ?? (e.satisfied ? now : null)
-				})
-				.where(
-					and(
-						eq(scormRuntime.registrationId, l.registrationId),
-						eq(scormRuntime.itemIdentifier, l.itemIdentifier)
-					)
-				)
-				.execute()
-		);
-		writes.push(
-			tx
-				.insert(scormCommits)
-				.values({ ...history, outcome: 'applied' })
-				.execute()
-		);
-		if (p.terminate || now.getTime() - launch.lastActivityAt.getTime() > 60_000)
-			writes.push(
-				tx
-					.update(scormRegistrations)
-					.set({ lastActivityAt: now })
-					.where(eq(scormRegistrations.id, l.registrationId))
-					.execute()
-			);
-		await Promise.all(writes);
-		const courseCompleted =
-			e.satisfied && !rt!.satisfiedAt
-				? await maybeCompleteRegistration(tx, l.registrationId, now)
-				: Boolean(launch.completionId);
-		return {
-			applied: true,
-			duplicate: false,
-			stale: false,
-			completion: e.completion,
-			success: e.success,
-			courseCompleted
-		};
+	)
+		throw new ForbiddenError('The commit token is not valid for this launch.');
+	const { launch: l } = launch;
+	if (p.seq <= l.sequenceBase || p.seq >= l.sequenceBase + SEQUENCE_SPAN)
+		throw new ValidationError({ form: 'The sequence number does not belong to this launch.' });
+	// The rules read the data as sent; what is stored is the lossless, storable form of it.
+	const cmi = p.cmi as Tree;
+	const evaluated = evaluateItem(launch.scormVersion, launch.item, cmi, p.terminate);
+	const text = <T extends string | null | undefined>(v: T): T =>
+		typeof v === 'string' ? (storableText(v) as T) : v;
+	const e = {
+		...evaluated,
+		reported: text(evaluated.reported),
+		location: text(evaluated.location),
+		sessionTime: text(evaluated.sessionTime),
+		exit: text(evaluated.exit)
+	};
+	// The SCO's own exit decides resume; a 1.2 SCO that never set a status is recorded completed on finishing.
+	const storedCmi =
+		launch.scormVersion === '1.2' &&
+		p.terminate &&
+		e.reported === 'not attempted' &&
+		e.completion === 'completed'
+			? withStatus12(cmi, 'completed')
+			: cmi;
+	const write = commitWriteSql({
+		launchId: l.id,
+		registrationId: l.registrationId,
+		itemIdentifier: l.itemIdentifier,
+		seq: p.seq,
+		now,
+		transport,
+		terminate: p.terminate,
+		bytes,
+		e,
+		cmi: storableTree(storedCmi),
+		sessionSeconds: e.sessionSeconds ?? l.sessionSeconds ?? null,
+		touchRegistration: p.terminate || now.getTime() - launch.lastActivityAt.getTime() > 60_000
 	});
+	const outcome = (rows: unknown) => {
+		const [r] = rowsOf<{ applied: boolean; recorded: boolean; newly_satisfied: boolean }>(rows);
+		return {
+			applied: Boolean(r?.applied),
+			recorded: Boolean(r?.recorded),
+			newlySatisfied: Boolean(r?.newly_satisfied)
+		};
+	};
+	let result: ReturnType<typeof outcome>;
+	let courseCompleted = Boolean(launch.completionId);
+	if (e.satisfied && !launch.rt.satisfiedAt) {
+		// This commit may finish the SCO: its write and the course completion are one transaction.
+		result = await db.transaction(async (tx) => {
+			const written = outcome(await tx.execute(write));
+			if (written.newlySatisfied)
+				courseCompleted = await maybeCompleteRegistration(tx, l.registrationId, now);
+			return written;
+		});
+	} else {
+		// Otherwise the commit is one statement: one round trip, one durable transaction.
+		result = outcome(await db.execute(write));
+	}
+	return {
+		applied: result.applied,
+		duplicate: !result.applied && !result.recorded,
+		stale: !result.applied && result.recorded,
+		completion: result.applied ? e.completion : null,
+		success: result.applied ? e.success : null,
+		courseCompleted
+	};
+}
+
+/**
+ * One commit's writes as one statement: the runtime row is updated only if the commit's sequence
+ * number is newer than the stored one (a replay or an older commit changes nothing there); the
+ * launch, and the registration's last activity when asked, only when it was; the commit joins the
+ * history as applied or stale, unless that launch and sequence number are already recorded (a
+ * replay). Total time is every session's time: the other launches' stored times and this one's.
+ */
+function commitWriteSql(c: {
+	launchId: string;
+	registrationId: string;
+	itemIdentifier: string;
+	seq: number;
+	now: Date;
+	transport: 'fetch' | 'beacon';
+	terminate: boolean;
+	bytes: number;
+	e: Evaluation & {
+		reported: string | null;
+		location: string | null;
+		sessionTime: string | null;
+		exit: string | null;
+	};
+	cmi: unknown;
+	sessionSeconds: number | null;
+	touchRegistration: boolean;
+}) {
+	const now = sql`${c.now.toISOString()}::timestamptz`;
+	const reg = sql`${c.registrationId}::uuid`;
+	const launch = sql`${c.launchId}::uuid`;
+	const e = c.e;
+	return sql`
+		with applied as (
+			update scorm_runtime rt set
+				cmi = ${JSON.stringify(c.cmi)}::jsonb, last_sequence = ${c.seq}::bigint,
+				completion_status = ${e.completion}, success_status = ${e.success}, reported_status = ${e.reported ?? null},
+				score_raw = ${e.scoreRaw ?? null}::float8, score_min = ${e.scoreMin ?? null}::float8,
+				score_max = ${e.scoreMax ?? null}::float8, score_scaled = ${e.scoreScaled ?? null}::float8,
+				location = ${e.location?.slice(0, 4000) ?? null}, exit = ${e.exit?.slice(0, 20) ?? null},
+				total_seconds = coalesce((select sum(l.session_seconds) from scorm_launches l
+					where l.registration_id = ${reg} and l.item_identifier = ${c.itemIdentifier} and l.id <> ${launch}), 0)
+					+ coalesce(${c.sessionSeconds}::float8, 0),
+				last_commit_at = ${now},
+				satisfied_at = coalesce(rt.satisfied_at, ${e.satisfied ? c.now.toISOString() : null}::timestamptz)
+			where rt.registration_id = ${reg} and rt.item_identifier = ${c.itemIdentifier} and rt.last_sequence < ${c.seq}::bigint
+			returning rt.satisfied_at = ${now} as newly_satisfied
+		),
+		launch_row as (
+			update scorm_launches set last_commit_at = ${now}, session_seconds = ${c.sessionSeconds}::float8
+				${c.terminate ? sql`, terminated_at = ${now}` : sql``}
+			where id = ${launch} and exists (select 1 from applied) returning 1
+		),
+		${
+			c.touchRegistration
+				? sql`registration_row as (
+			update scorm_registrations set last_activity_at = ${now} where id = ${reg} and exists (select 1 from applied) returning 1
+		),`
+				: sql``
+		}
+		history as (
+			insert into scorm_commits (launch_id, registration_id, item_identifier, sequence, received_at, transport,
+				terminate, outcome, reported_status, completion_status, success_status, score_raw, score_scaled,
+				location, session_time, exit, bytes)
+			select ${launch}, ${reg}, ${c.itemIdentifier}::text, ${c.seq}::bigint, ${now}, ${c.transport}::text, ${c.terminate}::boolean,
+				case when exists (select 1 from applied) then 'applied' else 'stale' end,
+				${e.reported ?? null}::text, ${e.completion}::text, ${e.success}::text, ${e.scoreRaw ?? null}::float8,
+				${e.scoreScaled ?? null}::float8, ${e.location?.slice(0, 1000) ?? null}::text,
+				${e.sessionTime?.slice(0, 50) ?? null}::text, ${e.exit?.slice(0, 20) ?? null}::text, ${c.bytes}::int
+			on conflict (launch_id, sequence) do nothing
+			returning 1
+		)
+		select exists (select 1 from applied) as applied, exists (select 1 from history) as recorded,
+			coalesce((select bool_or(newly_satisfied) from applied), false) as newly_satisfied`;
 }
 
 function withStatus12(cmi: Tree, status: string): Tree {
