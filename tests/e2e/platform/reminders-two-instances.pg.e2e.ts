@@ -43,7 +43,13 @@ test('two app instances send each reminder exactly once, across restarts', async
 		await refreshObligations(handle.db, { userId: p.id });
 	}
 	await handle.close();
-	const env = { DATABASE_URL: database.url, SMTP_URL: smtp.url, REMINDERS_CRON: '* * * * *' };
+	// No SCORM content server: its default port (PORT + 1) is the second instance's port.
+	const env = {
+		DATABASE_URL: database.url,
+		SMTP_URL: smtp.url,
+		REMINDERS_CRON: '* * * * *',
+		CONTENT_SERVER: 'off'
+	};
 	const start = () =>
 		Promise.all([startServer(env, extraPort(40)), startServer(env, extraPort(41))]);
 	let servers = await start();

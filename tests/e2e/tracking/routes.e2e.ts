@@ -22,7 +22,9 @@ test('an admin adds another course that meets a requirement after checking who i
 }) => {
 	test.setTimeout(150_000);
 	await signInAs(page, 'admin');
-	await page.goto('/manage/requirements');
+	// Wait for the page's scripts: on a busy machine hydration reset choices made before it (CI saw
+	// "Choose a course" after the course had been chosen).
+	await page.goto('/manage/requirements', { waitUntil: 'networkidle' });
 	const addForm = page.locator('form[action="?/create"]');
 	await addForm.getByLabel('Course', { exact: true }).selectOption({ label: OWN });
 	await addForm.getByLabel('Organisation').selectOption({ label: ORGANISATION });
