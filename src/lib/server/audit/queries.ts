@@ -16,6 +16,7 @@ import { events } from '../db/schema-events.ts';
 import { scormPackages } from '../db/schema-scorm.ts';
 import { NAME_KINDS, type AuditActor, type AuditNames, type NameKind } from './describe.ts';
 import { rowsOf } from '../db/migrate.ts';
+import { uuidList } from '../db/uuid-list.ts';
 
 export interface AuditQuery {
 	action?: string;
@@ -74,12 +75,6 @@ export async function auditEntryCount(db: Db, query: Omit<AuditQuery, 'limit' | 
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-const idList = (ids: readonly string[]) =>
-	sql.join(
-		ids.map((id) => sql`${id}::uuid`),
-		sql`, `
-	);
-
 /** How each kind of name is found: the table, and the column that names a row (or its course's title). */
 const NAME_SOURCES: Record<NameKind, (ids: SQL) => SQL> = {
 	person: (ids) => sql`select id, name from ${users} where id in (${ids})`,
@@ -116,12 +111,12 @@ export async function auditActorsAndNames(
 	if (actors.length)
 		branches.push(sql`select 'actor' as kind, u.id::text as id, u.name,
 			case when u.is_admin then 'admin' when exists (select 1 from ${managerOrganisations} m where m.user_id = u.id) then 'manager' end as role
-			from ${users} u where u.id in (${idList(actors)})`);
+			from ${users} u where u.id in (${uuidList(actors)})`);
 	for (const kind of NAME_KINDS) {
 		const wanted = [...ids[kind]].filter((id) => UUID.test(id));
 		if (wanted.length)
 			branches.push(
-				sql`select ${kind}::text as kind, n.id::text as id, n.name, null as role from (${NAME_SOURCES[kind](idList(wanted))}) as n(id, name)`
+				sql`select ${kind}::text as kind, n.id::text as id, n.name, null as role from (${NAME_SOURCES[kind](uuidList(wanted))}) as n(id, name)`
 			);
 	}
 	const names = Object.fromEntries(

@@ -116,8 +116,9 @@ export async function listAudit(db: Db, actor: AuthUser, filter: AuditFilter) {
 }
 
 /**
- * The newest entries about one person, as sentences, for their page. The caller has already
- * decided the actor may see this person (people.getPerson).
+ * The newest entries about one person, as sentences, for their page. The caller decides whether
+ * the actor may see this person (people.getPerson first; the drill-down reads them alongside the
+ * query that decides, and drops them when it says no).
  */
 export async function entriesAboutPerson(db: Db, personId: string, limit = 50) {
 	const rows = await auditEntries(db, {

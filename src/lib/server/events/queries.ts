@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray, isNull, lte, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/types.ts';
+import { uuidList } from '../db/uuid-list.ts';
 import { completionMonthTally, courses, organisations, partnership, users } from '../db/schema.ts';
 import {
 	eventAttendance,
@@ -328,10 +329,7 @@ export async function attendanceByOrganisation(
 	now: Date
 ) {
 	const scope = organisationIds
-		? sql`and u.organisation_id in (${sql.join(
-				organisationIds.map((id) => sql`${id}::uuid`),
-				sql`, `
-			)})`
+		? sql`and u.organisation_id in (${uuidList(organisationIds)})`
 		: sql``;
 	const result = await db.execute(sql`
 		with per_booking as (

@@ -677,12 +677,7 @@ function commitWriteSql(c: {
 	transport: 'fetch' | 'beacon';
 	terminate: boolean;
 	bytes: number;
-	e: Evaluation & {
-		reported: string | null;
-		location: string | null;
-		sessionTime: string | null;
-		exit: string | null;
-	};
+	e: Evaluation;
 	cmi: unknown;
 	sessionSeconds: number | null;
 	touchRegistration: boolean;
@@ -695,9 +690,9 @@ function commitWriteSql(c: {
 		with applied as (
 			update scorm_runtime rt set
 				cmi = ${JSON.stringify(c.cmi)}::jsonb, last_sequence = ${c.seq}::bigint,
-				completion_status = ${e.completion}, success_status = ${e.success}, reported_status = ${e.reported ?? null},
-				score_raw = ${e.scoreRaw ?? null}::float8, score_min = ${e.scoreMin ?? null}::float8,
-				score_max = ${e.scoreMax ?? null}::float8, score_scaled = ${e.scoreScaled ?? null}::float8,
+				completion_status = ${e.completion}, success_status = ${e.success}, reported_status = ${e.reported},
+				score_raw = ${e.scoreRaw}::float8, score_min = ${e.scoreMin}::float8,
+				score_max = ${e.scoreMax}::float8, score_scaled = ${e.scoreScaled}::float8,
 				location = ${e.location?.slice(0, 4000) ?? null}, exit = ${e.exit?.slice(0, 20) ?? null},
 				total_seconds = coalesce((select sum(l.session_seconds) from scorm_launches l
 					where l.registration_id = ${reg} and l.item_identifier = ${c.itemIdentifier} and l.id <> ${launch}), 0)
@@ -725,8 +720,8 @@ function commitWriteSql(c: {
 				location, session_time, exit, bytes)
 			select ${launch}, ${reg}, ${c.itemIdentifier}::text, ${c.seq}::bigint, ${now}, ${c.transport}::text, ${c.terminate}::boolean,
 				case when exists (select 1 from applied) then 'applied' else 'stale' end,
-				${e.reported ?? null}::text, ${e.completion}::text, ${e.success}::text, ${e.scoreRaw ?? null}::float8,
-				${e.scoreScaled ?? null}::float8, ${e.location?.slice(0, 1000) ?? null}::text,
+				${e.reported}::text, ${e.completion}::text, ${e.success}::text, ${e.scoreRaw}::float8,
+				${e.scoreScaled}::float8, ${e.location?.slice(0, 1000) ?? null}::text,
 				${e.sessionTime?.slice(0, 50) ?? null}::text, ${e.exit?.slice(0, 20) ?? null}::text, ${c.bytes}::int
 			on conflict (launch_id, sequence) do nothing
 			returning 1

@@ -13,6 +13,7 @@ import type { Audience, CompletionSource, UserStatus } from '../db/schema.ts';
 import type { EmailState } from '../email/mailer.ts';
 import type { Db } from '../db/types.ts';
 import { rowsOf } from '../db/migrate.ts';
+import { uuidList } from '../db/uuid-list.ts';
 import {
 	DUE_SOON_DAYS,
 	RENEWAL_WINDOW_DAYS,
@@ -42,12 +43,6 @@ export interface ObligationScope {
 /** The courses whose obligations `courseId` can meet: itself, and the requirements it is a route to. */
 const coursesMetBySql = (courseId: string) =>
 	sql`(select ${courseId}::uuid union select r.course_id from requirement_routes rr join requirements r on r.id = rr.requirement_id where rr.course_id = ${courseId}::uuid)`;
-
-const uuidList = (ids: readonly string[]) =>
-	sql.join(
-		ids.map((id) => sql`${id}::uuid`),
-		sql`, `
-	);
 
 /**
  * The obligations from first principles, for a scope:
@@ -454,7 +449,7 @@ export async function dashboardFigures(
 		scope.organisationIds === null
 			? sql`array(select id from organisations)`
 			: sql`${`{${scope.organisationIds.join(',')}}`}::uuid[]`;
-	const given = [
+	const filters = [
 		scope.teamId ? sql`, ${scope.teamId}::uuid as team_id` : sql``,
 		scope.courseId ? sql`, ${scope.courseId}::uuid as course_id` : sql``
 	];
@@ -536,7 +531,7 @@ export async function dashboardFigures(
 	});
 	const result = await db.execute(sql`
 		with k as materialized (
-			select q.*, ${moments} from (select ${at}::timestamptz as at, ${orgs} as orgs${given[0]}${given[1]}) as q
+			select q.*, ${moments} from (select ${at}::timestamptz as at, ${orgs} as orgs${filters[0]}${filters[1]}) as q
 		),
 		parts as (
 			select t.organisation_id, t.team_id, t.course_id, ${columns(monthsBefore)}
@@ -885,10 +880,7 @@ export async function personLearningRow(
 			createdAt: date(a.created_at)!
 		})),
 		invitation: r.invitation
-			? (() => {
-					const i = json<{ state: EmailState; error: string | null }>(r.invitation);
-					return { state: i.state, error: i.error };
-				})()
+			? json<{ state: EmailState; error: string | null }>(r.invitation)
 			: null
 	};
 }
