@@ -23,7 +23,13 @@ import {
 } from '../../src/lib/server/assessment/service.ts';
 import { learnerOrder } from '../../src/lib/server/assessment/order.ts';
 import { onCourseCompleted } from '../../src/lib/server/courses/completion.ts';
-import { assessmentAttempts, completions, courses } from '../../src/lib/server/db/schema.ts';
+import {
+	assessmentAttempts,
+	completions,
+	courses,
+	localContacts
+} from '../../src/lib/server/db/schema.ts';
+import { localContactsForTopics } from '../../src/lib/server/courses/queries.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../src/lib/server/errors.ts';
 
 let t: TestDatabase;
@@ -407,5 +413,40 @@ describe("a learner's journey", () => {
 		expect(await errorOf(attemptResult(t.db, owner, SLUG, attemptId))).toBeInstanceOf(
 			NotFoundError
 		);
+	});
+});
+
+describe('local contacts in lessons', () => {
+	it("a lesson shows each topic's contacts in their set order, whatever characters a topic holds", async () => {
+		const odd = 'odd "topic", with \\ and {braces}';
+		// Only this test's contacts for the topic (the partnership's seed file has some).
+		await t.db.delete(localContacts).where(eq(localContacts.topic, 'hate-crime'));
+		await t.db.insert(localContacts).values([
+			{ topic: 'hate-crime', name: 'Second line', sortOrder: 2 },
+			{ topic: 'hate-crime', name: 'First line', sortOrder: 1 },
+			{ topic: odd, name: 'Odd topic line', sortOrder: 0 },
+			{ topic: 'odd', name: 'Not asked for', sortOrder: 0 }
+		]);
+		const rows = await localContactsForTopics(t.db, ['hate-crime', odd]);
+		expect(rows.map((r) => [r.topic, r.name])).toEqual([
+			[odd, 'Odd topic line'],
+			['hate-crime', 'First line'],
+			['hate-crime', 'Second line']
+		]);
+		expect(await localContactsForTopics(t.db, [])).toEqual([]);
+		// Through the lesson page: a lesson naming the topic carries its contacts to the component.
+		const asb = catalogue.get('early-asb-intervention')!;
+		const learner = await makePerson(t.db, {
+			email: 'contacts.reader@example.org',
+			audience: 'frontline'
+		});
+		const lesson = lessonsFor(asb, 'frontline').find((l) =>
+			/<WhoToContact\s+topic="hate-crime"/.test(l.body)
+		)!;
+		const page = await lessonPage(t.db, learner, asb.slug, lesson.slug);
+		expect(page.components.contacts['hate-crime']!.map((c) => c.name)).toEqual([
+			'First line',
+			'Second line'
+		]);
 	});
 });

@@ -1,7 +1,7 @@
-import { and, desc, eq, notInArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, notInArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/types.ts';
-import { completions, courseProgress, courses, lessonVisits } from '../db/schema.ts';
-import { rowsOf } from '../db/migrate.ts';
+import { completions, courseProgress, courses, lessonVisits, localContacts } from '../db/schema.ts';
+import { preparedPerDb, preparedSql } from '../db/prepared.ts';
 import { markStarted, refreshObligations, statusSql } from '../tracking/queries.ts';
 import type { CourseContent } from './content-schema.ts';
 
@@ -22,20 +22,47 @@ export async function activeCourseBySlug(db: Db, slug: string) {
  * An active course by slug with the lessons this learner has marked done, in one round trip: the
  * lesson and course pages need both before anything else.
  */
-export async function activeCourseWithVisits(db: Db, slug: string, userId: string) {
-	const [row] = await db
+const activeCourseWithVisitsQuery = preparedPerDb((db) =>
+	db
 		.select({
 			course: courses,
-			visited: sql<unknown>`coalesce((select json_agg(${lessonVisits.lesson}) from ${lessonVisits} where ${lessonVisits.userId} = ${userId} and ${lessonVisits.courseId} = ${courses.id}), '[]'::json)`
+			visited: sql<unknown>`coalesce((select json_agg(${lessonVisits.lesson}) from ${lessonVisits} where ${lessonVisits.userId} = ${sql.placeholder('userId')} and ${lessonVisits.courseId} = ${courses.id}), '[]'::json)`
 		})
 		.from(courses)
-		.where(and(eq(courses.slug, slug), eq(courses.active, true)));
+		.where(and(eq(courses.slug, sql.placeholder('slug')), eq(courses.active, true)))
+		.prepare('active_course_with_visits')
+);
+
+export async function activeCourseWithVisits(db: Db, slug: string, userId: string) {
+	const [row] = await activeCourseWithVisitsQuery(db).execute({ slug, userId });
 	if (!row) return null;
 	// postgres.js parses json; PGlite may hand it over as text
 	const lessons = (
 		typeof row.visited === 'string' ? JSON.parse(row.visited) : row.visited
 	) as string[];
 	return { course: row.course, visited: new Set(lessons) };
+}
+
+/** Local contacts for the topics a lesson's WhoToContact blocks name, in their set order. */
+const localContactsQuery = preparedPerDb((db) =>
+	db
+		.select({
+			topic: localContacts.topic,
+			name: localContacts.name,
+			phone: localContacts.phone,
+			url: localContacts.url,
+			notes: localContacts.notes
+		})
+		.from(localContacts)
+		.where(sql`${localContacts.topic} = any(${sql.placeholder('topics')}::text[])`)
+		.orderBy(asc(localContacts.sortOrder))
+		.prepare('local_contacts_for_topics')
+);
+
+export function localContactsForTopics(db: Db, topics: readonly string[]) {
+	// One array parameter (a PostgreSQL array literal), so every lesson shares one prepared text.
+	const literal = `{${topics.map((t) => `"${t.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
+	return localContactsQuery(db).execute({ topics: literal });
 }
 
 export async function visitedLessons(
@@ -103,15 +130,20 @@ export async function recordLessonVisit(
 
 /**
  * Every active course with the learner's state in it and, where the course is required of them,
- * its stored obligation's status and date: one round trip, since this is the page learners land on.
+ * its stored obligation's status and date: one round trip, since this is the page learners land on,
+ * built and prepared once.
  */
-export async function learnerCourseRows(db: Db, userId: string, now: Date) {
-	const result = await db.execute(sql`
+const learnerCourseRowsQuery = preparedSql<
+	Record<string, unknown>,
+	{ userId: string; now: string }
+>(
+	'learner_course_rows',
+	sql`
 		select c.slug, c.kind, c.title, c.summary, c.estimated_minutes, c.audiences,
 			cp.last_activity_at, cp.last_lesson,
-			(select json_agg(lv.lesson) from lesson_visits lv where lv.user_id = ${userId}::uuid and lv.course_id = c.id) as lessons_done,
-			(select max(cm.completed_at) from completions cm where cm.user_id = ${userId}::uuid and cm.course_id = c.id and cm.voided_at is null) as completed_at,
-			case when o.user_id is not null then ${statusSql(now)} end as tracking_status, o.effective_due,
+			(select json_agg(lv.lesson) from lesson_visits lv where lv.user_id = ${sql.placeholder('userId')}::uuid and lv.course_id = c.id) as lessons_done,
+			(select max(cm.completed_at) from completions cm where cm.user_id = ${sql.placeholder('userId')}::uuid and cm.course_id = c.id and cm.voided_at is null) as completed_at,
+			case when o.user_id is not null then ${statusSql(sql.placeholder('now'))} end as tracking_status, o.effective_due,
 			-- Other courses that meet the requirement behind it (tracking's requirement_routes).
 			case when cardinality(o.requirement_ids) > 0 then (
 				select json_agg(r.title order by r.title) from (
@@ -121,17 +153,20 @@ export async function learnerCourseRows(db: Db, userId: string, now: Date) {
 			) end as also_met_by,
 			cert.code as certificate_code, cert.expires_at as certificate_expires_at, cert.revoked_at as certificate_revoked_at, cert.voided_at as certificate_voided_at
 		from courses c
-		left join course_progress cp on cp.user_id = ${userId}::uuid and cp.course_id = c.id
-		left join obligations o on o.user_id = ${userId}::uuid and o.course_id = c.id
+		left join course_progress cp on cp.user_id = ${sql.placeholder('userId')}::uuid and cp.course_id = c.id
+		left join obligations o on o.user_id = ${sql.placeholder('userId')}::uuid and o.course_id = c.id
 		-- The newest certificate for the course, in the same round trip.
 		left join lateral (
 			select ce.code, ce.expires_at, ce.revoked_at, cv.voided_at from certificates ce join completions cv on cv.id = ce.completion_id
-			where ce.user_id = ${userId}::uuid and ce.course_id = c.id
+			where ce.user_id = ${sql.placeholder('userId')}::uuid and ce.course_id = c.id
 			order by ce.completed_at desc, ce.issued_at desc limit 1
 		) cert on true
 		where c.active and c.kind <> 'external'
-		order by c.title`);
-	return rowsOf<Record<string, unknown>>(result);
+		order by c.title`
+);
+
+export function learnerCourseRows(db: Db, userId: string, now: Date) {
+	return learnerCourseRowsQuery(db, { userId, now: now.toISOString() });
 }
 
 /**

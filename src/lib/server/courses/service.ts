@@ -1,7 +1,7 @@
-import { and, asc, desc, eq, inArray } from 'drizzle-orm';
+import { and, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db/types.ts';
-import { assessmentAttempts, localContacts } from '../db/schema.ts';
+import { assessmentAttempts } from '../db/schema.ts';
 import type { AuthUser } from '../auth/sessions.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { courseCatalogue } from './content.ts';
@@ -14,6 +14,7 @@ import {
 	activeCourseWithVisits,
 	latestCompletion,
 	learnerCourseRows,
+	localContactsForTopics,
 	progressOf,
 	recordLessonVisit,
 	visitedLessons
@@ -347,11 +348,7 @@ async function componentData(
 	const topics = [...lesson.body.matchAll(/<WhoToContact\s+topic="([^"]+)"/g)].map((m) => m[1]!);
 	const contacts: LessonComponentData['contacts'] = {};
 	if (topics.length) {
-		const rows = await db
-			.select()
-			.from(localContacts)
-			.where(inArray(localContacts.topic, topics))
-			.orderBy(asc(localContacts.sortOrder));
+		const rows = await localContactsForTopics(db, topics);
 		for (const topic of topics)
 			contacts[topic] = rows
 				.filter((r) => r.topic === topic)

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import {
 	assignments,
 	auditLog,
@@ -14,6 +14,7 @@ import type { EmailState } from '../email/mailer.ts';
 import type { Db } from '../db/types.ts';
 import { rowsOf } from '../db/migrate.ts';
 import { uuidList } from '../db/uuid-list.ts';
+import { preparedSql } from '../db/prepared.ts';
 import {
 	DUE_SOON_DAYS,
 	RENEWAL_WINDOW_DAYS,
@@ -296,8 +297,9 @@ export async function obligationDrift(db: Db, exampleLimit = 20): Promise<DriftR
 }
 
 /** A status as SQL, from the stored dates of obligation alias `o` and the moment `now`. */
-export function statusSql(now: Date, o = 'o'): SQL {
-	const at = sql`${now.toISOString()}::timestamptz`;
+export function statusSql(now: Date | Placeholder, o = 'o'): SQL {
+	// A placeholder when the query is prepared once (db/prepared.ts) and given the time on each call.
+	const at = sql`${now instanceof Date ? now.toISOString() : now}::timestamptz`;
 	const c = (name: string) => sql.raw(`${o}.${name}`);
 	return sql`case
 		when ${c('completed_at')} is not null and (${c('expires_at')} is null or ${c('expires_at')} > ${at}) then
@@ -794,24 +796,18 @@ export async function peopleStatus(
  * a password, how their latest invitation went. Null when there is no such person in
  * `organisationIds` (null: any organisation), so one read also decides whether the actor may see them.
  */
-export async function personLearningRow(
-	db: Db,
-	userId: string,
-	organisationIds: readonly string[] | null,
-	now: Date
-) {
-	const visible =
-		organisationIds === null
-			? sql`true`
-			: organisationIds.length
-				? sql`u.organisation_id in (${uuidList(organisationIds)})`
-				: sql`false`;
-	const result = await db.execute(sql`
+/** The drill-down's one query, built and prepared once (it runs on every person's page). */
+const personLearningQuery = preparedSql<
+	Record<string, unknown>,
+	{ userId: string; anyOrganisation: boolean; organisationIds: string; now: string }
+>(
+	'person_learning',
+	sql`
 		select u.id, u.name, u.email, u.organisation_id, g.name as organisation_name, u.team_id, t.name as team_name,
 			u.audience, u.is_admin, u.status, u.password_hash is null as invited, u.created_at,
 			(select coalesce(json_agg(m.organisation_id order by m.organisation_id), '[]') from manager_organisations m where m.user_id = u.id) as manager_of,
 			(select coalesce(json_agg(x order by x.title, x.course_id), '[]') from (
-				select o.course_id, c.title, ${statusSql(now)} as status, o.due_at, o.completed_at, o.expires_at,
+				select o.course_id, c.title, ${statusSql(sql.placeholder('now'))} as status, o.due_at, o.completed_at, o.expires_at,
 					cardinality(o.requirement_ids) > 0 as from_requirement, cardinality(o.assignment_ids) > 0 as from_assignment
 				from obligations o join courses c on c.id = o.course_id where o.user_id = u.id) x) as statuses,
 			(select coalesce(json_agg(x order by x.completed_at desc, x.id), '[]') from (
@@ -827,8 +823,24 @@ export async function personLearningRow(
 				select json_build_object('state', ob.state, 'error', ob.error) from outbox ob
 				where ob.user_id = u.id and ob.kind = 'invitation' order by ob.created_at desc limit 1) end as invitation
 		from users u join organisations g on g.id = u.organisation_id left join teams t on t.id = u.team_id
-		where u.id = ${userId}::uuid and ${visible}`);
-	const [r] = rowsOf<Record<string, unknown>>(result);
+		where u.id = ${sql.placeholder('userId')}::uuid
+			and (${sql.placeholder('anyOrganisation')}::boolean or u.organisation_id = any(${sql.placeholder('organisationIds')}::uuid[]))`
+);
+
+export async function personLearningRow(
+	db: Db,
+	userId: string,
+	organisationIds: readonly string[] | null,
+	now: Date
+) {
+	const rows = await personLearningQuery(db, {
+		userId,
+		anyOrganisation: organisationIds === null,
+		// ids come from the session and the database, never from the request: a uuid[] literal
+		organisationIds: `{${(organisationIds ?? []).join(',')}}`,
+		now: now.toISOString()
+	});
+	const [r] = rows;
 	if (!r) return null;
 	const date = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string));
 	const json = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
