@@ -442,9 +442,14 @@ async function countedFigures(scope: StatusScope, now: Date) {
 }
 
 async function expectTalliesToAgree(now: Date) {
+	// Every shape of the figures query: all organisations or some, with or without a team or course.
+	const team = teamsByOrg.get(orgIds[0]!)![0]!;
 	for (const scope of [
 		{ organisationIds: null },
-		{ organisationIds: [orgIds[0]!, orgIds[3]!] }
+		{ organisationIds: [orgIds[0]!, orgIds[3]!] },
+		{ organisationIds: [orgIds[0]!], teamId: team },
+		{ organisationIds: null, courseId: courseIds[0]! },
+		{ organisationIds: [orgIds[0]!], teamId: team, courseId: courseIds[1]! }
 	] as StatusScope[]) {
 		const counted = await countedFigures(scope, now);
 		const tallied = await dashboardFigures(t.db, scope, now);

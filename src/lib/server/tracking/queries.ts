@@ -14,7 +14,7 @@ import type { EmailState } from '../email/mailer.ts';
 import type { Db } from '../db/types.ts';
 import { rowsOf } from '../db/migrate.ts';
 import { uuidList } from '../db/uuid-list.ts';
-import { preparedSql } from '../db/prepared.ts';
+import { preparedPerDb, preparedSql } from '../db/prepared.ts';
 import {
 	DUE_SOON_DAYS,
 	RENEWAL_WINDOW_DAYS,
@@ -427,13 +427,26 @@ interface GroupCounts {
  * the rows of the boundary's own day (from the covering partial date indexes). So the cost follows the number of groups and months, not of people, and
  * the counts are exact at the moment given.
  */
-export async function dashboardFigures(
-	db: Db,
-	scope: StatusScope,
-	now: Date
-): Promise<DashboardFigures> {
-	if (scope.userId) throw new Error('dashboardFigures counts groups, not one person');
-	const at = now.toISOString();
+/** Which filters the figures query has: its text depends on these alone, never on their values. */
+interface FiguresShape {
+	everyOrganisation: boolean;
+	team: boolean;
+	course: boolean;
+}
+interface FigureValues extends Record<string, unknown> {
+	at: string;
+	orgs: string;
+	teamId: string | null;
+	courseId: string | null;
+}
+/**
+ * The figures query for one shape, built and prepared once: every value comes once, in `k`, so the
+ * statement has a few parameters whatever the number of organisations in scope, and neither
+ * drizzle nor PostgreSQL builds or plans it again on each request. Eight shapes at most.
+ */
+const figuresQueries = new Map<string, ReturnType<typeof figuresQuery>>();
+
+function figuresQuery(shape: FiguresShape) {
 	// The boundaries and the kinds they count: open rows by due date, completed rows by expiry.
 	const boundaries: { name: string; open: boolean; plusDays: number; inclusive: boolean }[] = [
 		{ name: 'b1', open: true, plusDays: 0, inclusive: false },
@@ -443,17 +456,13 @@ export async function dashboardFigures(
 		{ name: 'b5', open: false, plusDays: 60, inclusive: true },
 		{ name: 'b6', open: false, plusDays: 90, inclusive: true }
 	];
-	// The query's text depends only on which filters are set, never on their values or on how
-	// many organisations are in scope: every value comes once, in `k`, so the statement has a few
-	// parameters and is prepared once per connection (db/client.ts) instead of parsed and planned
-	// on each request. Index scans need the organisation first: the partnership's scope is every one.
-	const orgs =
-		scope.organisationIds === null
-			? sql`array(select id from organisations)`
-			: sql`${`{${scope.organisationIds.join(',')}}`}::uuid[]`;
+	// Index scans need the organisation first: the partnership's scope is every one.
+	const orgs = shape.everyOrganisation
+		? sql`array(select id from organisations)`
+		: sql`${sql.placeholder('orgs')}::uuid[]`;
 	const filters = [
-		scope.teamId ? sql`, ${scope.teamId}::uuid as team_id` : sql``,
-		scope.courseId ? sql`, ${scope.courseId}::uuid as course_id` : sql``
+		shape.team ? sql`, ${sql.placeholder('teamId')}::uuid as team_id` : sql``,
+		shape.course ? sql`, ${sql.placeholder('courseId')}::uuid as course_id` : sql``
 	];
 	/** The scope as a condition on alias `a` of the tallies or of obligations. */
 	const inScope = (a: string) => {
@@ -461,8 +470,8 @@ export async function dashboardFigures(
 		return sql.join(
 			[
 				sql`${c('organisation_id')} = any((select orgs from k)::uuid[])`,
-				...(scope.teamId ? [sql`${c('team_id')} = (select team_id from k)`] : []),
-				...(scope.courseId ? [sql`${c('course_id')} = (select course_id from k)`] : [])
+				...(shape.team ? [sql`${c('team_id')} = (select team_id from k)`] : []),
+				...(shape.course ? [sql`${c('course_id')} = (select course_id from k)`] : [])
 			],
 			sql` and `
 		);
@@ -531,9 +540,11 @@ export async function dashboardFigures(
 			where ${inScope('o')} and ${done} and ${key} >= ${once(i, 's')} and ${key} ${cmp} ${once(i, 'p')}
 			group by 1, 2, 3`;
 	});
-	const result = await db.execute(sql`
+	return preparedSql<GroupCounts, FigureValues>(
+		`dashboard_figures_${Number(shape.everyOrganisation)}${Number(shape.team)}${Number(shape.course)}`,
+		sql`
 		with k as materialized (
-			select q.*, ${moments} from (select ${at}::timestamptz as at, ${orgs} as orgs${filters[0]}${filters[1]}) as q
+			select q.*, ${moments} from (select ${sql.placeholder('at')}::timestamptz as at, ${orgs} as orgs${filters[0]}${filters[1]}) as q
 		),
 		parts as (
 			select t.organisation_id, t.team_id, t.course_id, ${columns(monthsBefore)}
@@ -548,19 +559,57 @@ export async function dashboardFigures(
 				COUNT_COLUMNS.map((c) => sql`coalesce(sum(${sql.raw(c)}), 0)::int as ${sql.raw(c)}`),
 				sql`, `
 			)}
-		from parts group by 1, 2, 3`);
-	const groups = rowsOf<GroupCounts>(result).map((r) => {
+		from parts group by 1, 2, 3`
+	);
+}
+
+const courseTitles = preparedPerDb((db) =>
+	db.select({ id: courses.id, title: courses.title }).from(courses).prepare('course_titles')
+);
+const teamNamesQuery = preparedPerDb((db) =>
+	db.select({ id: teams.id, name: teams.name }).from(teams).prepare('team_names')
+);
+const organisationNames = preparedPerDb((db) =>
+	db
+		.select({ id: organisations.id, name: organisations.name })
+		.from(organisations)
+		.prepare('organisation_names')
+);
+
+export async function dashboardFigures(
+	db: Db,
+	scope: StatusScope,
+	now: Date
+): Promise<DashboardFigures> {
+	if (scope.userId) throw new Error('dashboardFigures counts groups, not one person');
+	const shape: FiguresShape = {
+		everyOrganisation: scope.organisationIds === null,
+		team: Boolean(scope.teamId),
+		course: Boolean(scope.courseId)
+	};
+	const key = `${shape.everyOrganisation}/${shape.team}/${shape.course}`;
+	let figures = figuresQueries.get(key);
+	if (!figures) {
+		figures = figuresQuery(shape);
+		figuresQueries.set(key, figures);
+	}
+	// The names need nothing from the counts: all four reads go at once.
+	const [rows, names, teamNames, orgNames] = await Promise.all([
+		figures(db, {
+			at: now.toISOString(),
+			orgs: `{${(scope.organisationIds ?? []).join(',')}}`,
+			teamId: scope.teamId ?? null,
+			courseId: scope.courseId ?? null
+		}),
+		courseTitles(db).execute(),
+		teamNamesQuery(db).execute(),
+		organisationNames(db).execute()
+	]);
+	const groups = rows.map((r) => {
 		const g = { ...r } as GroupCounts;
 		for (const k of COUNT_COLUMNS) g[k] = Number(r[k]);
 		return g;
 	});
-	const [names, teamNames] = await Promise.all([
-		db.select({ id: courses.id, title: courses.title }).from(courses),
-		db.select({ id: teams.id, name: teams.name }).from(teams)
-	]);
-	const orgNames = await db
-		.select({ id: organisations.id, name: organisations.name })
-		.from(organisations);
 	const courseTitle = new Map(names.map((c) => [c.id, c.title]));
 	const teamName = new Map(teamNames.map((t) => [t.id, t.name]));
 	const orgName = new Map(orgNames.map((o) => [o.id, o.name]));
