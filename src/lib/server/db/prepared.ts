@@ -52,3 +52,31 @@ export function preparedSql<Row, Values extends Record<string, unknown>>(
 	});
 	return async (db, values) => rowsOf<Row>(await forDb(db).execute(values));
 }
+
+/**
+ * preparedSql for a query whose text has a few shapes (which optional parts it has), each built
+ * and prepared once, the first time it is asked for: `build(shape)` must depend on the shape alone,
+ * with every value a placeholder. Shapes are few by construction (a handful of booleans).
+ */
+export function preparedSqlShapes<
+	Shape extends Record<string, boolean>,
+	Row,
+	Values extends Record<string, unknown>
+>(
+	name: string,
+	build: (shape: Shape) => SQL
+): (db: Db, shape: Shape, values: Values) => Promise<Row[]> {
+	const byShape = new Map<string, ReturnType<typeof preparedSql<Row, Values>>>();
+	return (db, shape, values) => {
+		const key = Object.entries(shape)
+			.sort(([a], [b]) => a.localeCompare(b))
+			.map(([k, v]) => `${k}${v ? 1 : 0}`)
+			.join('_');
+		let query = byShape.get(key);
+		if (!query) {
+			query = preparedSql<Row, Values>(`${name}_${key}`, build(shape));
+			byShape.set(key, query);
+		}
+		return query(db, values);
+	};
+}

@@ -16,8 +16,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import { bytesEqual, hashToken, randomToken } from '../auth/tokens.ts';
 import { runCompletionHooks } from '../courses/completion.ts';
 import { markStarted } from '../tracking/queries.ts';
-import { rowsOf } from '../db/migrate.ts';
-import { preparedPerDb } from '../db/prepared.ts';
+import { preparedPerDb, preparedSqlShapes } from '../db/prepared.ts';
 import { logger } from '../logger.ts';
 import { SCORM_VERSION_LABELS, type ScormVersion } from './manifest.ts';
 import { evaluateItem, scorePercentOf, type Evaluation } from './rules.ts';
@@ -615,7 +614,11 @@ export async function commitRuntime(
 		e.completion === 'completed'
 			? withStatus12(cmi, 'completed')
 			: cmi;
-	const write = commitWriteSql({
+	const shape: CommitWriteShape = {
+		terminate: p.terminate,
+		touchRegistration: p.terminate || now.getTime() - launch.lastActivityAt.getTime() > 60_000
+	};
+	const values = commitWriteValues({
 		launchId: l.id,
 		registrationId: l.registrationId,
 		itemIdentifier: l.itemIdentifier,
@@ -626,11 +629,10 @@ export async function commitRuntime(
 		bytes,
 		e,
 		cmi: storableTree(storedCmi),
-		sessionSeconds: e.sessionSeconds ?? l.sessionSeconds ?? null,
-		touchRegistration: p.terminate || now.getTime() - launch.lastActivityAt.getTime() > 60_000
+		sessionSeconds: e.sessionSeconds ?? l.sessionSeconds ?? null
 	});
-	const outcome = (rows: unknown) => {
-		const [r] = rowsOf<{ applied: boolean; recorded: boolean; newly_satisfied: boolean }>(rows);
+	const outcome = (rows: { applied: boolean; recorded: boolean; newly_satisfied: boolean }[]) => {
+		const [r] = rows;
 		return {
 			applied: Boolean(r?.applied),
 			recorded: Boolean(r?.recorded),
@@ -642,14 +644,14 @@ export async function commitRuntime(
 	if (e.satisfied && !launch.rt.satisfiedAt) {
 		// This commit may finish the SCO: its write and the course completion are one transaction.
 		result = await db.transaction(async (tx) => {
-			const written = outcome(await tx.execute(write));
+			const written = outcome(await commitWrite(tx, shape, values));
 			if (written.newlySatisfied)
 				courseCompleted = await maybeCompleteRegistration(tx, l.registrationId, now);
 			return written;
 		});
 	} else {
 		// Otherwise the commit is one statement: one round trip, one durable transaction.
-		result = outcome(await db.execute(write));
+		result = outcome(await commitWrite(db, shape, values));
 	}
 	return {
 		applied: result.applied,
@@ -668,7 +670,87 @@ export async function commitRuntime(
  * history as applied or stale, unless that launch and sequence number are already recorded (a
  * replay). Total time is every session's time: the other launches' stored times and this one's.
  */
-function commitWriteSql(c: {
+type CommitWriteShape = { terminate: boolean; touchRegistration: boolean };
+interface CommitWriteValues extends Record<string, unknown> {
+	launchId: string;
+	registrationId: string;
+	itemIdentifier: string;
+	seq: number;
+	now: string;
+	transport: 'fetch' | 'beacon';
+	terminate: boolean;
+	bytes: number;
+	cmi: string;
+	sessionSeconds: number | null;
+	completion: string | null;
+	success: string | null;
+	reported: string | null;
+	scoreRaw: number | null;
+	scoreMin: number | null;
+	scoreMax: number | null;
+	scoreScaled: number | null;
+	location: string | null;
+	historyLocation: string | null;
+	sessionTime: string | null;
+	exit: string | null;
+	satisfiedAt: string | null;
+}
+
+/** The write's text, built and prepared once per shape (it has about 50 parameters). */
+const commitWrite = preparedSqlShapes<
+	CommitWriteShape,
+	{ applied: boolean; recorded: boolean; newly_satisfied: boolean },
+	CommitWriteValues
+>('scorm_commit_write', (shape) => {
+	const v = (name: keyof CommitWriteValues & string) => sql.placeholder(name);
+	const now = sql`${v('now')}::timestamptz`;
+	const reg = sql`${v('registrationId')}::uuid`;
+	const launch = sql`${v('launchId')}::uuid`;
+	return sql`
+		with applied as (
+			update scorm_runtime rt set
+				cmi = ${v('cmi')}::jsonb, last_sequence = ${v('seq')}::bigint,
+				completion_status = ${v('completion')}::text, success_status = ${v('success')}::text, reported_status = ${v('reported')}::text,
+				score_raw = ${v('scoreRaw')}::float8, score_min = ${v('scoreMin')}::float8,
+				score_max = ${v('scoreMax')}::float8, score_scaled = ${v('scoreScaled')}::float8,
+				location = ${v('location')}::text, exit = ${v('exit')}::text,
+				total_seconds = coalesce((select sum(l.session_seconds) from scorm_launches l
+					where l.registration_id = ${reg} and l.item_identifier = ${v('itemIdentifier')}::text and l.id <> ${launch}), 0)
+					+ coalesce(${v('sessionSeconds')}::float8, 0),
+				last_commit_at = ${now},
+				satisfied_at = coalesce(rt.satisfied_at, ${v('satisfiedAt')}::timestamptz)
+			where rt.registration_id = ${reg} and rt.item_identifier = ${v('itemIdentifier')}::text and rt.last_sequence < ${v('seq')}::bigint
+			returning rt.satisfied_at = ${now} as newly_satisfied
+		),
+		launch_row as (
+			update scorm_launches set last_commit_at = ${now}, session_seconds = ${v('sessionSeconds')}::float8
+				${shape.terminate ? sql`, terminated_at = ${now}` : sql``}
+			where id = ${launch} and exists (select 1 from applied) returning 1
+		),
+		${
+			shape.touchRegistration
+				? sql`registration_row as (
+			update scorm_registrations set last_activity_at = ${now} where id = ${reg} and exists (select 1 from applied) returning 1
+		),`
+				: sql``
+		}
+		history as (
+			insert into scorm_commits (launch_id, registration_id, item_identifier, sequence, received_at, transport,
+				terminate, outcome, reported_status, completion_status, success_status, score_raw, score_scaled,
+				location, session_time, exit, bytes)
+			select ${launch}, ${reg}, ${v('itemIdentifier')}::text, ${v('seq')}::bigint, ${now}, ${v('transport')}::text, ${v('terminate')}::boolean,
+				case when exists (select 1 from applied) then 'applied' else 'stale' end,
+				${v('reported')}::text, ${v('completion')}::text, ${v('success')}::text, ${v('scoreRaw')}::float8,
+				${v('scoreScaled')}::float8, ${v('historyLocation')}::text,
+				${v('sessionTime')}::text, ${v('exit')}::text, ${v('bytes')}::int
+			on conflict (launch_id, sequence) do nothing
+			returning 1
+		)
+		select exists (select 1 from applied) as applied, exists (select 1 from history) as recorded,
+			coalesce((select bool_or(newly_satisfied) from applied), false) as newly_satisfied`;
+});
+
+function commitWriteValues(c: {
 	launchId: string;
 	registrationId: string;
 	itemIdentifier: string;
@@ -680,54 +762,32 @@ function commitWriteSql(c: {
 	e: Evaluation;
 	cmi: unknown;
 	sessionSeconds: number | null;
-	touchRegistration: boolean;
-}) {
-	const now = sql`${c.now.toISOString()}::timestamptz`;
-	const reg = sql`${c.registrationId}::uuid`;
-	const launch = sql`${c.launchId}::uuid`;
+}): CommitWriteValues {
 	const e = c.e;
-	return sql`
-		with applied as (
-			update scorm_runtime rt set
-				cmi = ${JSON.stringify(c.cmi)}::jsonb, last_sequence = ${c.seq}::bigint,
-				completion_status = ${e.completion}, success_status = ${e.success}, reported_status = ${e.reported},
-				score_raw = ${e.scoreRaw}::float8, score_min = ${e.scoreMin}::float8,
-				score_max = ${e.scoreMax}::float8, score_scaled = ${e.scoreScaled}::float8,
-				location = ${e.location?.slice(0, 4000) ?? null}, exit = ${e.exit?.slice(0, 20) ?? null},
-				total_seconds = coalesce((select sum(l.session_seconds) from scorm_launches l
-					where l.registration_id = ${reg} and l.item_identifier = ${c.itemIdentifier} and l.id <> ${launch}), 0)
-					+ coalesce(${c.sessionSeconds}::float8, 0),
-				last_commit_at = ${now},
-				satisfied_at = coalesce(rt.satisfied_at, ${e.satisfied ? c.now.toISOString() : null}::timestamptz)
-			where rt.registration_id = ${reg} and rt.item_identifier = ${c.itemIdentifier} and rt.last_sequence < ${c.seq}::bigint
-			returning rt.satisfied_at = ${now} as newly_satisfied
-		),
-		launch_row as (
-			update scorm_launches set last_commit_at = ${now}, session_seconds = ${c.sessionSeconds}::float8
-				${c.terminate ? sql`, terminated_at = ${now}` : sql``}
-			where id = ${launch} and exists (select 1 from applied) returning 1
-		),
-		${
-			c.touchRegistration
-				? sql`registration_row as (
-			update scorm_registrations set last_activity_at = ${now} where id = ${reg} and exists (select 1 from applied) returning 1
-		),`
-				: sql``
-		}
-		history as (
-			insert into scorm_commits (launch_id, registration_id, item_identifier, sequence, received_at, transport,
-				terminate, outcome, reported_status, completion_status, success_status, score_raw, score_scaled,
-				location, session_time, exit, bytes)
-			select ${launch}, ${reg}, ${c.itemIdentifier}::text, ${c.seq}::bigint, ${now}, ${c.transport}::text, ${c.terminate}::boolean,
-				case when exists (select 1 from applied) then 'applied' else 'stale' end,
-				${e.reported}::text, ${e.completion}::text, ${e.success}::text, ${e.scoreRaw}::float8,
-				${e.scoreScaled}::float8, ${e.location?.slice(0, 1000) ?? null}::text,
-				${e.sessionTime?.slice(0, 50) ?? null}::text, ${e.exit?.slice(0, 20) ?? null}::text, ${c.bytes}::int
-			on conflict (launch_id, sequence) do nothing
-			returning 1
-		)
-		select exists (select 1 from applied) as applied, exists (select 1 from history) as recorded,
-			coalesce((select bool_or(newly_satisfied) from applied), false) as newly_satisfied`;
+	return {
+		launchId: c.launchId,
+		registrationId: c.registrationId,
+		itemIdentifier: c.itemIdentifier,
+		seq: c.seq,
+		now: c.now.toISOString(),
+		transport: c.transport,
+		terminate: c.terminate,
+		bytes: c.bytes,
+		cmi: JSON.stringify(c.cmi),
+		sessionSeconds: c.sessionSeconds,
+		completion: e.completion,
+		success: e.success,
+		reported: e.reported,
+		scoreRaw: e.scoreRaw,
+		scoreMin: e.scoreMin,
+		scoreMax: e.scoreMax,
+		scoreScaled: e.scoreScaled,
+		location: e.location?.slice(0, 4000) ?? null,
+		historyLocation: e.location?.slice(0, 1000) ?? null,
+		sessionTime: e.sessionTime?.slice(0, 50) ?? null,
+		exit: e.exit?.slice(0, 20) ?? null,
+		satisfiedAt: e.satisfied ? c.now.toISOString() : null
+	};
 }
 
 function withStatus12(cmi: Tree, status: string): Tree {

@@ -14,7 +14,7 @@ import type { EmailState } from '../email/mailer.ts';
 import type { Db } from '../db/types.ts';
 import { rowsOf } from '../db/migrate.ts';
 import { uuidList } from '../db/uuid-list.ts';
-import { preparedPerDb, preparedSql } from '../db/prepared.ts';
+import { preparedPerDb, preparedSql, preparedSqlShapes } from '../db/prepared.ts';
 import {
 	DUE_SOON_DAYS,
 	RENEWAL_WINDOW_DAYS,
@@ -428,11 +428,11 @@ interface GroupCounts {
  * the counts are exact at the moment given.
  */
 /** Which filters the figures query has: its text depends on these alone, never on their values. */
-interface FiguresShape {
+type FiguresShape = {
 	everyOrganisation: boolean;
 	team: boolean;
 	course: boolean;
-}
+};
 interface FigureValues extends Record<string, unknown> {
 	at: string;
 	orgs: string;
@@ -440,109 +440,107 @@ interface FigureValues extends Record<string, unknown> {
 	courseId: string | null;
 }
 /**
- * The figures query for one shape, built and prepared once: every value comes once, in `k`, so the
+ * The figures query, built and prepared once per shape: every value comes once, in `k`, so the
  * statement has a few parameters whatever the number of organisations in scope, and neither
  * drizzle nor PostgreSQL builds or plans it again on each request. Eight shapes at most.
  */
-const figuresQueries = new Map<string, ReturnType<typeof figuresQuery>>();
-
-function figuresQuery(shape: FiguresShape) {
-	// The boundaries and the kinds they count: open rows by due date, completed rows by expiry.
-	const boundaries: { name: string; open: boolean; plusDays: number; inclusive: boolean }[] = [
-		{ name: 'b1', open: true, plusDays: 0, inclusive: false },
-		{ name: 'b2', open: true, plusDays: DUE_SOON_DAYS, inclusive: true },
-		{ name: 'b3', open: false, plusDays: 0, inclusive: true },
-		{ name: 'b4', open: false, plusDays: RENEWAL_WINDOW_DAYS, inclusive: true },
-		{ name: 'b5', open: false, plusDays: 60, inclusive: true },
-		{ name: 'b6', open: false, plusDays: 90, inclusive: true }
-	];
-	// Index scans need the organisation first: the partnership's scope is every one.
-	const orgs = shape.everyOrganisation
-		? sql`array(select id from organisations)`
-		: sql`${sql.placeholder('orgs')}::uuid[]`;
-	const filters = [
-		shape.team ? sql`, ${sql.placeholder('teamId')}::uuid as team_id` : sql``,
-		shape.course ? sql`, ${sql.placeholder('courseId')}::uuid as course_id` : sql``
-	];
-	/** The scope as a condition on alias `a` of the tallies or of obligations. */
-	const inScope = (a: string) => {
-		const c = (name: string) => sql.raw(`${a}.${name}`);
-		return sql.join(
-			[
-				sql`${c('organisation_id')} = any((select orgs from k)::uuid[])`,
-				...(shape.team ? [sql`${c('team_id')} = (select team_id from k)`] : []),
-				...(shape.course ? [sql`${c('course_id')} = (select course_id from k)`] : [])
-			],
-			sql` and `
-		);
-	};
-	// Each boundary's moment, month and day, worked out once: k.p1…p6, k.m1…, k.d1…, k.s1… (day start).
-	const bound = (i: number, what: 'p' | 'm' | 'd' | 's') => sql.raw(`k.${what}${i + 1}`);
-	const once = (i: number, what: 'p' | 'm' | 'd' | 's') =>
-		sql.raw(`(select ${what}${i + 1} from k)`);
-	const moments = sql.raw(
-		boundaries
-			.map((b, i) => {
-				const point = `(q.at + make_interval(days => ${Number(b.plusDays)}))`;
-				const day = `(${point} at time zone 'UTC')::date`;
-				return `${point} as p${i + 1}, date_trunc('month', ${point} at time zone 'UTC')::date as m${i + 1},
+const figuresQuery = preparedSqlShapes<FiguresShape, GroupCounts, FigureValues>(
+	'dashboard_figures',
+	(shape) => {
+		// The boundaries and the kinds they count: open rows by due date, completed rows by expiry.
+		const boundaries: { name: string; open: boolean; plusDays: number; inclusive: boolean }[] = [
+			{ name: 'b1', open: true, plusDays: 0, inclusive: false },
+			{ name: 'b2', open: true, plusDays: DUE_SOON_DAYS, inclusive: true },
+			{ name: 'b3', open: false, plusDays: 0, inclusive: true },
+			{ name: 'b4', open: false, plusDays: RENEWAL_WINDOW_DAYS, inclusive: true },
+			{ name: 'b5', open: false, plusDays: 60, inclusive: true },
+			{ name: 'b6', open: false, plusDays: 90, inclusive: true }
+		];
+		// Index scans need the organisation first: the partnership's scope is every one.
+		const orgs = shape.everyOrganisation
+			? sql`array(select id from organisations)`
+			: sql`${sql.placeholder('orgs')}::uuid[]`;
+		const filters = [
+			shape.team ? sql`, ${sql.placeholder('teamId')}::uuid as team_id` : sql``,
+			shape.course ? sql`, ${sql.placeholder('courseId')}::uuid as course_id` : sql``
+		];
+		/** The scope as a condition on alias `a` of the tallies or of obligations. */
+		const inScope = (a: string) => {
+			const c = (name: string) => sql.raw(`${a}.${name}`);
+			return sql.join(
+				[
+					sql`${c('organisation_id')} = any((select orgs from k)::uuid[])`,
+					...(shape.team ? [sql`${c('team_id')} = (select team_id from k)`] : []),
+					...(shape.course ? [sql`${c('course_id')} = (select course_id from k)`] : [])
+				],
+				sql` and `
+			);
+		};
+		// Each boundary's moment, month and day, worked out once: k.p1…p6, k.m1…, k.d1…, k.s1… (day start).
+		const bound = (i: number, what: 'p' | 'm' | 'd' | 's') => sql.raw(`k.${what}${i + 1}`);
+		const once = (i: number, what: 'p' | 'm' | 'd' | 's') =>
+			sql.raw(`(select ${what}${i + 1} from k)`);
+		const moments = sql.raw(
+			boundaries
+				.map((b, i) => {
+					const point = `(q.at + make_interval(days => ${Number(b.plusDays)}))`;
+					const day = `(${point} at time zone 'UTC')::date`;
+					return `${point} as p${i + 1}, date_trunc('month', ${point} at time zone 'UTC')::date as m${i + 1},
 				${day} as d${i + 1}, (${day}::timestamp at time zone 'UTC') as s${i + 1}`;
-			})
-			.join(', ')
-	);
-	const openKinds = sql`t.kind in (1, 2)`;
-	const kindsOf = (b: (typeof boundaries)[number]) => (b.open ? openKinds : sql`t.kind = 3`);
-	/** Every part gives each count per group; a part that does not count one gives 0. */
-	const columns = (given: Partial<Record<(typeof COUNT_COLUMNS)[number], SQL>>) =>
-		sql.join(
-			COUNT_COLUMNS.map((c) => sql`${given[c] ?? sql`0`}::int as ${sql.raw(c)}`),
-			sql`, `
+				})
+				.join(', ')
 		);
-	const b2 = boundaries.findIndex((b) => b.name === 'b2');
-	// The whole months before each boundary's month, from one read of the month tally.
-	const monthsBefore: Partial<Record<(typeof COUNT_COLUMNS)[number], SQL>> = {
-		open: sql`sum(t.n) filter (where ${openKinds})`,
-		started: sql`sum(t.n) filter (where t.kind = 2)`,
-		expiring: sql`sum(t.n) filter (where t.kind = 3)`,
-		forever: sql`sum(t.n) filter (where t.kind = 4)`,
-		b2_new: sql`sum(t.n) filter (where t.kind = 1 and t.month < ${bound(b2, 'm')})`,
-		b2_started: sql`sum(t.n) filter (where t.kind = 2 and t.month < ${bound(b2, 'm')})`
-	};
-	boundaries.forEach((b, i) => {
-		if (i !== b2)
-			monthsBefore[b.name as (typeof COUNT_COLUMNS)[number]] =
-				sql`sum(t.n) filter (where ${kindsOf(b)} and t.month < ${bound(i, 'm')})`;
-	});
-	/** How one boundary counts rows of a kind: b2 apart by started, the others together. */
-	const countsOf = (i: number, n: SQL, started: SQL) =>
-		i === b2
-			? {
-					b2_new: sql`${n} filter (where not ${started})`,
-					b2_started: sql`${n} filter (where ${started})`
-				}
-			: { [boundaries[i]!.name]: n };
-	// The days of each boundary's month before its day, from the day tally (a short index range each).
-	const daysBefore = boundaries.map(
-		(b, i) => sql`
+		const openKinds = sql`t.kind in (1, 2)`;
+		const kindsOf = (b: (typeof boundaries)[number]) => (b.open ? openKinds : sql`t.kind = 3`);
+		/** Every part gives each count per group; a part that does not count one gives 0. */
+		const columns = (given: Partial<Record<(typeof COUNT_COLUMNS)[number], SQL>>) =>
+			sql.join(
+				COUNT_COLUMNS.map((c) => sql`${given[c] ?? sql`0`}::int as ${sql.raw(c)}`),
+				sql`, `
+			);
+		const b2 = boundaries.findIndex((b) => b.name === 'b2');
+		// The whole months before each boundary's month, from one read of the month tally.
+		const monthsBefore: Partial<Record<(typeof COUNT_COLUMNS)[number], SQL>> = {
+			open: sql`sum(t.n) filter (where ${openKinds})`,
+			started: sql`sum(t.n) filter (where t.kind = 2)`,
+			expiring: sql`sum(t.n) filter (where t.kind = 3)`,
+			forever: sql`sum(t.n) filter (where t.kind = 4)`,
+			b2_new: sql`sum(t.n) filter (where t.kind = 1 and t.month < ${bound(b2, 'm')})`,
+			b2_started: sql`sum(t.n) filter (where t.kind = 2 and t.month < ${bound(b2, 'm')})`
+		};
+		boundaries.forEach((b, i) => {
+			if (i !== b2)
+				monthsBefore[b.name as (typeof COUNT_COLUMNS)[number]] =
+					sql`sum(t.n) filter (where ${kindsOf(b)} and t.month < ${bound(i, 'm')})`;
+		});
+		/** How one boundary counts rows of a kind: b2 apart by started, the others together. */
+		const countsOf = (i: number, n: SQL, started: SQL) =>
+			i === b2
+				? {
+						b2_new: sql`${n} filter (where not ${started})`,
+						b2_started: sql`${n} filter (where ${started})`
+					}
+				: { [boundaries[i]!.name]: n };
+		// The days of each boundary's month before its day, from the day tally (a short index range each).
+		const daysBefore = boundaries.map(
+			(b, i) => sql`
 			select t.organisation_id, t.team_id, t.course_id, ${columns(countsOf(i, sql`sum(t.n)`, sql`t.kind = 2`))}
 			from obligation_day_tally t
 			where ${inScope('t')} and ${kindsOf(b)} and t.day >= ${once(i, 'm')} and t.day < ${once(i, 'd')}
 			group by 1, 2, 3`
-	);
-	// The rows of each boundary's own day, up to the moment, from the partial date indexes.
-	const ownDay = boundaries.map((b, i) => {
-		const key = b.open ? sql.raw('o.due_at') : sql.raw('o.expires_at');
-		const done = b.open ? sql`o.completed_at is null` : sql`o.completed_at is not null`;
-		const cmp = b.inclusive ? sql`<=` : sql`<`;
-		return sql`
+		);
+		// The rows of each boundary's own day, up to the moment, from the partial date indexes.
+		const ownDay = boundaries.map((b, i) => {
+			const key = b.open ? sql.raw('o.due_at') : sql.raw('o.expires_at');
+			const done = b.open ? sql`o.completed_at is null` : sql`o.completed_at is not null`;
+			const cmp = b.inclusive ? sql`<=` : sql`<`;
+			return sql`
 			select o.organisation_id, coalesce(o.team_id, '${sql.raw(NO_TEAM)}'::uuid) as team_id, o.course_id, ${columns(countsOf(i, sql`count(*)`, sql`o.started`))}
 			from obligations o
 			where ${inScope('o')} and ${done} and ${key} >= ${once(i, 's')} and ${key} ${cmp} ${once(i, 'p')}
 			group by 1, 2, 3`;
-	});
-	return preparedSql<GroupCounts, FigureValues>(
-		`dashboard_figures_${Number(shape.everyOrganisation)}${Number(shape.team)}${Number(shape.course)}`,
-		sql`
+		});
+		return sql`
 		with k as materialized (
 			select q.*, ${moments} from (select ${sql.placeholder('at')}::timestamptz as at, ${orgs} as orgs${filters[0]}${filters[1]}) as q
 		),
@@ -559,9 +557,9 @@ function figuresQuery(shape: FiguresShape) {
 				COUNT_COLUMNS.map((c) => sql`coalesce(sum(${sql.raw(c)}), 0)::int as ${sql.raw(c)}`),
 				sql`, `
 			)}
-		from parts group by 1, 2, 3`
-	);
-}
+		from parts group by 1, 2, 3`;
+	}
+);
 
 const courseTitles = preparedPerDb((db) =>
 	db.select({ id: courses.id, title: courses.title }).from(courses).prepare('course_titles')
@@ -587,15 +585,9 @@ export async function dashboardFigures(
 		team: Boolean(scope.teamId),
 		course: Boolean(scope.courseId)
 	};
-	const key = `${shape.everyOrganisation}/${shape.team}/${shape.course}`;
-	let figures = figuresQueries.get(key);
-	if (!figures) {
-		figures = figuresQuery(shape);
-		figuresQueries.set(key, figures);
-	}
 	// The names need nothing from the counts: all four reads go at once.
 	const [rows, names, teamNames, orgNames] = await Promise.all([
-		figures(db, {
+		figuresQuery(db, shape, {
 			at: now.toISOString(),
 			orgs: `{${(scope.organisationIds ?? []).join(',')}}`,
 			teamId: scope.teamId ?? null,
