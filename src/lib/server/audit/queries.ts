@@ -17,6 +17,7 @@ import { scormPackages } from '../db/schema-scorm.ts';
 import { NAME_KINDS, type AuditActor, type AuditNames, type NameKind } from './describe.ts';
 import { rowsOf } from '../db/migrate.ts';
 import { uuidList } from '../db/uuid-list.ts';
+import { preparedPerDb } from '../db/prepared.ts';
 
 export interface AuditQuery {
 	action?: string;
@@ -40,28 +41,48 @@ function auditWhere(query: Omit<AuditQuery, 'limit' | 'offset'>) {
 	return conditions.length ? and(...conditions) : undefined;
 }
 
+/** What an entry shows: the stored fields and the actor's name. */
+const entryFields = {
+	id: auditLog.id,
+	at: auditLog.at,
+	actorId: auditLog.actorId,
+	action: auditLog.action,
+	targetType: auditLog.targetType,
+	targetId: auditLog.targetId,
+	organisationId: auditLog.organisationId,
+	reason: auditLog.reason,
+	details: auditLog.details,
+	actorName: users.name
+};
+
 /** One page of entries, newest first. */
 export async function auditEntries(db: Db, query: AuditQuery) {
-	const rows = await db
-		.select({
-			id: auditLog.id,
-			at: auditLog.at,
-			actorId: auditLog.actorId,
-			action: auditLog.action,
-			targetType: auditLog.targetType,
-			targetId: auditLog.targetId,
-			organisationId: auditLog.organisationId,
-			reason: auditLog.reason,
-			details: auditLog.details,
-			actorName: users.name
-		})
+	return db
+		.select(entryFields)
 		.from(auditLog)
 		.leftJoin(users, eq(users.id, auditLog.actorId))
 		.where(auditWhere(query))
 		.orderBy(desc(auditLog.at), desc(auditLog.id))
 		.limit(query.limit)
 		.offset(query.offset);
-	return rows;
+}
+
+/** The newest entries about one person, prepared once: every person's page shows them. */
+const entriesAboutPersonQuery = preparedPerDb((db) =>
+	db
+		.select(entryFields)
+		.from(auditLog)
+		.leftJoin(users, eq(users.id, auditLog.actorId))
+		.where(
+			and(eq(auditLog.targetType, 'person'), eq(auditLog.targetId, sql.placeholder('personId')))
+		)
+		.orderBy(desc(auditLog.at), desc(auditLog.id))
+		.limit(sql.placeholder('limit'))
+		.prepare('audit_entries_about_person')
+);
+
+export function auditEntriesAboutPerson(db: Db, personId: string, limit: number) {
+	return entriesAboutPersonQuery(db).execute({ personId, limit });
 }
 
 /** How many entries the query matches, over every page. */

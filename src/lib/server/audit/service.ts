@@ -5,6 +5,7 @@ import { assertAdmin } from '../auth/permissions.ts';
 import {
 	auditActorsAndNames,
 	auditEntries,
+	auditEntriesAboutPerson,
 	auditEntryCount,
 	organisationChoices
 } from './queries.ts';
@@ -121,13 +122,7 @@ export async function listAudit(db: Db, actor: AuthUser, filter: AuditFilter) {
  * query that decides, and drops them when it says no).
  */
 export async function entriesAboutPerson(db: Db, personId: string, limit = 50) {
-	const rows = await auditEntries(db, {
-		targetType: 'person',
-		targetId: personId,
-		limit,
-		offset: 0
-	});
-	return withSentences(db, rows);
+	return withSentences(db, await auditEntriesAboutPerson(db, personId, limit));
 }
 
 /** Admins only: the filter's choices, by readable names. */
