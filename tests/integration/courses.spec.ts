@@ -29,7 +29,7 @@ import {
 	courses,
 	localContacts
 } from '../../src/lib/server/db/schema.ts';
-import { localContactsForTopics } from '../../src/lib/server/courses/queries.ts';
+import { activeCourseWithVisits } from '../../src/lib/server/courses/queries.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../src/lib/server/errors.ts';
 
 let t: TestDatabase;
@@ -427,19 +427,20 @@ describe('local contacts in lessons', () => {
 			{ topic: odd, name: 'Odd topic line', sortOrder: 0 },
 			{ topic: 'odd', name: 'Not asked for', sortOrder: 0 }
 		]);
-		const rows = await localContactsForTopics(t.db, ['hate-crime', odd]);
-		expect(rows.map((r) => [r.topic, r.name])).toEqual([
-			[odd, 'Odd topic line'],
-			['hate-crime', 'First line'],
-			['hate-crime', 'Second line']
-		]);
-		expect(await localContactsForTopics(t.db, [])).toEqual([]);
-		// Through the lesson page: a lesson naming the topic carries its contacts to the component.
 		const asb = catalogue.get('early-asb-intervention')!;
 		const learner = await makePerson(t.db, {
 			email: 'contacts.reader@example.org',
 			audience: 'frontline'
 		});
+		const contactsOf = async (topics: string[]) =>
+			(await activeCourseWithVisits(t.db, asb.slug, learner.id, topics))!.contacts;
+		expect((await contactsOf(['hate-crime', odd])).map((r) => [r.topic, r.name])).toEqual([
+			[odd, 'Odd topic line'],
+			['hate-crime', 'First line'],
+			['hate-crime', 'Second line']
+		]);
+		expect(await contactsOf([])).toEqual([]);
+		// Through the lesson page: a lesson naming the topic carries its contacts to the component.
 		const lesson = lessonsFor(asb, 'frontline').find((l) =>
 			/<WhoToContact\s+topic="hate-crime"/.test(l.body)
 		)!;

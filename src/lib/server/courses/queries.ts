@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, notInArray, sql } from 'drizzle-orm';
+import { and, desc, eq, notInArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/types.ts';
 import { completions, courseProgress, courses, lessonVisits, localContacts } from '../db/schema.ts';
 import { preparedPerDb, preparedSql } from '../db/prepared.ts';
@@ -18,51 +18,60 @@ export async function activeCourseBySlug(db: Db, slug: string) {
 	return row ?? null;
 }
 
+export interface LocalContactRow {
+	topic: string;
+	name: string;
+	phone: string | null;
+	url: string | null;
+	notes: string | null;
+}
+
+/** Topics as one `text[]` parameter (a PostgreSQL array literal): one prepared text for every lesson. */
+const textArray = (items: readonly string[]) =>
+	`{${items.map((t) => `"${t.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
+
+/** The local contacts of the given topics (placeholder `topics`), in their set order, as JSON. */
+const contactsJson = sql`coalesce((select json_agg(json_build_object('topic', lc.topic, 'name', lc.name,
+	'phone', lc.phone, 'url', lc.url, 'notes', lc.notes) order by lc.sort_order, lc.id)
+	from ${localContacts} lc where lc.topic = any(${sql.placeholder('topics')}::text[])), '[]'::json)`;
+
 /**
- * An active course by slug with the lessons this learner has marked done, in one round trip: the
- * lesson and course pages need both before anything else.
+ * An active course by slug with the lessons this learner has marked done and the local contacts
+ * of the topics given (a lesson's WhoToContact blocks; none for the course page), in one round
+ * trip: the lesson and course pages need them before anything else.
  */
 const activeCourseWithVisitsQuery = preparedPerDb((db) =>
 	db
 		.select({
 			course: courses,
-			visited: sql<unknown>`coalesce((select json_agg(${lessonVisits.lesson}) from ${lessonVisits} where ${lessonVisits.userId} = ${sql.placeholder('userId')} and ${lessonVisits.courseId} = ${courses.id}), '[]'::json)`
+			visited: sql<unknown>`coalesce((select json_agg(${lessonVisits.lesson}) from ${lessonVisits} where ${lessonVisits.userId} = ${sql.placeholder('userId')} and ${lessonVisits.courseId} = ${courses.id}), '[]'::json)`,
+			contacts: sql<unknown>`${contactsJson}`
 		})
 		.from(courses)
 		.where(and(eq(courses.slug, sql.placeholder('slug')), eq(courses.active, true)))
 		.prepare('active_course_with_visits')
 );
 
-export async function activeCourseWithVisits(db: Db, slug: string, userId: string) {
-	const [row] = await activeCourseWithVisitsQuery(db).execute({ slug, userId });
+// postgres.js parses json; PGlite may hand it over as text
+const parsedJson = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
+
+export async function activeCourseWithVisits(
+	db: Db,
+	slug: string,
+	userId: string,
+	contactTopics: readonly string[] = []
+) {
+	const [row] = await activeCourseWithVisitsQuery(db).execute({
+		slug,
+		userId,
+		topics: textArray(contactTopics)
+	});
 	if (!row) return null;
-	// postgres.js parses json; PGlite may hand it over as text
-	const lessons = (
-		typeof row.visited === 'string' ? JSON.parse(row.visited) : row.visited
-	) as string[];
-	return { course: row.course, visited: new Set(lessons) };
-}
-
-/** Local contacts for the topics a lesson's WhoToContact blocks name, in their set order. */
-const localContactsQuery = preparedPerDb((db) =>
-	db
-		.select({
-			topic: localContacts.topic,
-			name: localContacts.name,
-			phone: localContacts.phone,
-			url: localContacts.url,
-			notes: localContacts.notes
-		})
-		.from(localContacts)
-		.where(sql`${localContacts.topic} = any(${sql.placeholder('topics')}::text[])`)
-		.orderBy(asc(localContacts.sortOrder))
-		.prepare('local_contacts_for_topics')
-);
-
-export function localContactsForTopics(db: Db, topics: readonly string[]) {
-	// One array parameter (a PostgreSQL array literal), so every lesson shares one prepared text.
-	const literal = `{${topics.map((t) => `"${t.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
-	return localContactsQuery(db).execute({ topics: literal });
+	return {
+		course: row.course,
+		visited: new Set(parsedJson<string[]>(row.visited)),
+		contacts: parsedJson<LocalContactRow[]>(row.contacts)
+	};
 }
 
 export async function visitedLessons(

@@ -12,9 +12,9 @@ import { stateAt } from '../certificates/service.ts';
 import {
 	activeCourseBySlug,
 	activeCourseWithVisits,
+	type LocalContactRow,
 	latestCompletion,
 	learnerCourseRows,
-	localContactsForTopics,
 	progressOf,
 	recordLessonVisit,
 	visitedLessons
@@ -28,12 +28,28 @@ export async function openCourse(db: Db, learner: AuthUser, slug: string) {
 }
 
 /** openCourse, with the lessons the learner has marked done read in the same query. */
-async function openCourseWithVisits(db: Db, learner: AuthUser, slug: string) {
+async function openCourseWithVisits(
+	db: Db,
+	learner: AuthUser,
+	slug: string,
+	/** the lesson about to be shown, whose local contacts come in the same query */
+	lessonSlug?: string
+) {
 	const content = courseCatalogue().get(slug);
-	const found = content ? await activeCourseWithVisits(db, slug, learner.id) : null;
+	const lesson = lessonSlug
+		? content && lessonsFor(content, learner.audience).find((l) => l.slug === lessonSlug)
+		: undefined;
+	const found = content
+		? await activeCourseWithVisits(db, slug, learner.id, lesson ? contactTopics(lesson) : [])
+		: null;
 	const opened = openedFor(learner, content, found?.course ?? null);
-	return { ...opened, visited: found!.visited }; // openedFor threw if nothing was found
+	// openedFor threw if nothing was found
+	return { ...opened, visited: found!.visited, contacts: found!.contacts };
 }
+
+/** The topics of a lesson's WhoToContact blocks, in the order they appear. */
+const contactTopics = (lesson: LessonMeta) =>
+	[...lesson.body.matchAll(/<WhoToContact\s+topic="([^"]+)"/g)].map((m) => m[1]!);
 
 /** A course the learner may open: it is in content/, active, and open to their audience. */
 function openedFor<Row>(learner: AuthUser, content: CourseContent | undefined, row: Row | null) {
@@ -257,7 +273,12 @@ export interface LessonComponentData {
  * site or a pop-up cannot mark a lesson done). Progress is written only by `completeLesson`.
  */
 export async function lessonPage(db: Db, learner: AuthUser, slug: string, lessonSlug: string) {
-	const { content, path, visited } = await openCourseWithVisits(db, learner, slug);
+	const { content, path, visited, contacts } = await openCourseWithVisits(
+		db,
+		learner,
+		slug,
+		lessonSlug
+	);
 	const index = path.findIndex((l) => l.slug === lessonSlug);
 	if (index === -1) throw new NotFoundError('We could not find that lesson.');
 	const lesson = path[index]!;
@@ -280,7 +301,7 @@ export async function lessonPage(db: Db, learner: AuthUser, slug: string, lesson
 			index < path.length - 1
 				? { slug: path[index + 1]!.slug, title: path[index + 1]!.title }
 				: null,
-		components: await componentData(db, learner, content, lesson)
+		components: componentData(learner, content, lesson, contacts)
 	};
 }
 
@@ -317,12 +338,12 @@ const checkKey = (slug: string, questionId: string) => `check:${slug}:${question
 const stepKey = (slug: string, scenarioId: string, stepId: string) =>
 	`scenario:${slug}:${scenarioId}:${stepId}`;
 
-async function componentData(
-	db: Db,
+function componentData(
 	learner: AuthUser,
 	content: CourseContent,
-	lesson: LessonMeta
-): Promise<LessonComponentData> {
+	lesson: LessonMeta,
+	contactRows: readonly LocalContactRow[]
+): LessonComponentData {
 	// Choices are shown in this learner's own order (see learnerOrder), never the file's.
 	const questions: LessonComponentData['questions'] = {};
 	for (const id of lesson.knowledgeCheckIds) {
@@ -345,15 +366,11 @@ async function componentData(
 		);
 		scenarios[id] = { ...scenario, steps };
 	}
-	const topics = [...lesson.body.matchAll(/<WhoToContact\s+topic="([^"]+)"/g)].map((m) => m[1]!);
 	const contacts: LessonComponentData['contacts'] = {};
-	if (topics.length) {
-		const rows = await localContactsForTopics(db, topics);
-		for (const topic of topics)
-			contacts[topic] = rows
-				.filter((r) => r.topic === topic)
-				.map(({ name, phone, url, notes }) => ({ name, phone, url, notes }));
-	}
+	for (const topic of contactTopics(lesson))
+		contacts[topic] = contactRows
+			.filter((r) => r.topic === topic)
+			.map(({ name, phone, url, notes }) => ({ name, phone, url, notes }));
 	return { courseSlug: content.slug, questions, scenarios, contacts };
 }
 
