@@ -1,7 +1,8 @@
 import { and, desc, eq, notInArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/types.ts';
 import { completions, courseProgress, courses, lessonVisits, localContacts } from '../db/schema.ts';
-import { preparedPerDb, preparedSql } from '../db/prepared.ts';
+import { arrayLiteral, preparedPerDb, preparedSql } from '../db/prepared.ts';
+import { jsonColumn } from '../db/migrate.ts';
 import { markStarted, refreshObligations, statusSql } from '../tracking/queries.ts';
 import type { CourseContent } from './content-schema.ts';
 
@@ -26,10 +27,6 @@ export interface LocalContactRow {
 	notes: string | null;
 }
 
-/** Topics as one `text[]` parameter (a PostgreSQL array literal): one prepared text for every lesson. */
-const textArray = (items: readonly string[]) =>
-	`{${items.map((t) => `"${t.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
-
 /** The local contacts of the given topics (placeholder `topics`), in their set order, as JSON. */
 const contactsJson = sql`coalesce((select json_agg(json_build_object('topic', lc.topic, 'name', lc.name,
 	'phone', lc.phone, 'url', lc.url, 'notes', lc.notes) order by lc.sort_order, lc.id)
@@ -52,9 +49,6 @@ const activeCourseWithVisitsQuery = preparedPerDb((db) =>
 		.prepare('active_course_with_visits')
 );
 
-// postgres.js parses json; PGlite may hand it over as text
-const parsedJson = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
-
 export async function activeCourseWithVisits(
 	db: Db,
 	slug: string,
@@ -64,13 +58,13 @@ export async function activeCourseWithVisits(
 	const [row] = await activeCourseWithVisitsQuery(db).execute({
 		slug,
 		userId,
-		topics: textArray(contactTopics)
+		topics: arrayLiteral(contactTopics)
 	});
 	if (!row) return null;
 	return {
 		course: row.course,
-		visited: new Set(parsedJson<string[]>(row.visited)),
-		contacts: parsedJson<LocalContactRow[]>(row.contacts)
+		visited: new Set(jsonColumn<string[]>(row.visited)),
+		contacts: jsonColumn<LocalContactRow[]>(row.contacts)
 	};
 }
 

@@ -1,6 +1,7 @@
 import { and, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db/types.ts';
+import { jsonColumn } from '../db/migrate.ts';
 import { assessmentAttempts } from '../db/schema.ts';
 import type { AuthUser } from '../auth/sessions.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
@@ -70,9 +71,7 @@ async function learnerCourses(db: Db, learner: AuthUser, now: Date) {
 	const date = (v: unknown) => (v ? new Date(v as string) : null);
 	return rows
 		.filter((r) => {
-			const audiences = (
-				typeof r.audiences === 'string' ? JSON.parse(r.audiences) : r.audiences
-			) as string[];
+			const audiences = jsonColumn<string[]>(r.audiences);
 			// External courses are done elsewhere; native ones must still be in content/.
 			return (
 				audiences.includes(learner.audience) &&
@@ -104,9 +103,7 @@ async function learnerCourses(db: Db, learner: AuthUser, now: Date) {
 				trackingStatus: (r.tracking_status as TrackingStatus | null) ?? null,
 				dueAt: date(r.effective_due),
 				/** other courses that meet the requirement, by title */
-				alsoMetBy: ((typeof r.also_met_by === 'string'
-					? JSON.parse(r.also_met_by)
-					: r.also_met_by) ?? []) as string[],
+				alsoMetBy: jsonColumn<string[] | null>(r.also_met_by) ?? [],
 				progress: content
 					? lessonProgress(content, learner.audience, r.lessons_done, r.last_lesson)
 					: null,
@@ -135,9 +132,7 @@ function lessonProgress(
 	lastLesson: unknown
 ) {
 	const path = lessonsFor(content, audience);
-	const done = new Set(
-		(typeof doneRaw === 'string' ? JSON.parse(doneRaw) : (doneRaw ?? [])) as string[]
-	);
+	const done = new Set(jsonColumn<string[] | null>(doneRaw) ?? []);
 	const doneCount = path.filter((l) => done.has(l.slug)).length;
 	const allDone = path.length > 0 && doneCount === path.length;
 	const atIndex = path.findIndex((l) => l.slug === lastLesson);

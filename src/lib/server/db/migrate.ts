@@ -74,6 +74,11 @@ export function latestMigrationTag(dir: string): string {
 	return journal.entries.at(-1)?.tag ?? '';
 }
 
+/** A json column's value: postgres.js parses json, PGlite may hand it over as text. */
+export function jsonColumn<T>(value: unknown): T {
+	return (typeof value === 'string' ? JSON.parse(value) : value) as T;
+}
+
 /** postgres.js returns an array of rows; PGlite returns `{ rows }`. */
 export function rowsOf<T>(result: unknown): T[] {
 	if (Array.isArray(result)) return result as T[];

@@ -19,6 +19,13 @@ export function preparedPerDb<T>(build: (db: Db) => T): (db: Db) => T {
 	};
 }
 
+/**
+ * Items as one array parameter (a PostgreSQL array literal, each item quoted), for
+ * `= any(${placeholder}::text[])` or `::uuid[]`: one prepared text whatever the number of items.
+ */
+export const arrayLiteral = (items: readonly string[]) =>
+	`{${items.map((t) => `"${t.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
+
 /** What drizzle's own `db.execute` uses (marked internal in its types): build, then prepare. */
 interface ExecuteInternals {
 	dialect: { sqlToQuery(sql: SQL): Query };

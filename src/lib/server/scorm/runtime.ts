@@ -618,19 +618,31 @@ export async function commitRuntime(
 		terminate: p.terminate,
 		touchRegistration: p.terminate || now.getTime() - launch.lastActivityAt.getTime() > 60_000
 	};
-	const values = commitWriteValues({
+	const { completion, success, reported, scoreRaw, scoreMin, scoreMax, scoreScaled } = e;
+	const values: CommitWriteValues = {
 		launchId: l.id,
 		registrationId: l.registrationId,
 		itemIdentifier: l.itemIdentifier,
 		seq: p.seq,
-		now,
+		now: now.toISOString(),
 		transport,
 		terminate: p.terminate,
 		bytes,
-		e,
-		cmi: storableTree(storedCmi),
-		sessionSeconds: e.sessionSeconds ?? l.sessionSeconds ?? null
-	});
+		cmi: JSON.stringify(storableTree(storedCmi)),
+		sessionSeconds: e.sessionSeconds ?? l.sessionSeconds ?? null,
+		completion,
+		success,
+		reported,
+		scoreRaw,
+		scoreMin,
+		scoreMax,
+		scoreScaled,
+		location: e.location?.slice(0, 4000) ?? null,
+		historyLocation: e.location?.slice(0, 1000) ?? null,
+		sessionTime: e.sessionTime?.slice(0, 50) ?? null,
+		exit: e.exit?.slice(0, 20) ?? null,
+		satisfiedAt: e.satisfied ? now.toISOString() : null
+	};
 	const outcome = (rows: { applied: boolean; recorded: boolean; newly_satisfied: boolean }[]) => {
 		const [r] = rows;
 		return {
@@ -671,7 +683,11 @@ export async function commitRuntime(
  * replay). Total time is every session's time: the other launches' stored times and this one's.
  */
 type CommitWriteShape = { terminate: boolean; touchRegistration: boolean };
-interface CommitWriteValues extends Record<string, unknown> {
+/** The write's values: the evaluation's statuses and scores as they are, the texts cut to size. */
+type CommitWriteValues = Pick<
+	Evaluation,
+	'completion' | 'success' | 'reported' | 'scoreRaw' | 'scoreMin' | 'scoreMax' | 'scoreScaled'
+> & {
 	launchId: string;
 	registrationId: string;
 	itemIdentifier: string;
@@ -682,19 +698,12 @@ interface CommitWriteValues extends Record<string, unknown> {
 	bytes: number;
 	cmi: string;
 	sessionSeconds: number | null;
-	completion: string | null;
-	success: string | null;
-	reported: string | null;
-	scoreRaw: number | null;
-	scoreMin: number | null;
-	scoreMax: number | null;
-	scoreScaled: number | null;
 	location: string | null;
 	historyLocation: string | null;
 	sessionTime: string | null;
 	exit: string | null;
 	satisfiedAt: string | null;
-}
+};
 
 /** The write's text, built and prepared once per shape (it has about 50 parameters). */
 const commitWrite = preparedSqlShapes<
@@ -749,46 +758,6 @@ const commitWrite = preparedSqlShapes<
 		select exists (select 1 from applied) as applied, exists (select 1 from history) as recorded,
 			coalesce((select bool_or(newly_satisfied) from applied), false) as newly_satisfied`;
 });
-
-function commitWriteValues(c: {
-	launchId: string;
-	registrationId: string;
-	itemIdentifier: string;
-	seq: number;
-	now: Date;
-	transport: 'fetch' | 'beacon';
-	terminate: boolean;
-	bytes: number;
-	e: Evaluation;
-	cmi: unknown;
-	sessionSeconds: number | null;
-}): CommitWriteValues {
-	const e = c.e;
-	return {
-		launchId: c.launchId,
-		registrationId: c.registrationId,
-		itemIdentifier: c.itemIdentifier,
-		seq: c.seq,
-		now: c.now.toISOString(),
-		transport: c.transport,
-		terminate: c.terminate,
-		bytes: c.bytes,
-		cmi: JSON.stringify(c.cmi),
-		sessionSeconds: c.sessionSeconds,
-		completion: e.completion,
-		success: e.success,
-		reported: e.reported,
-		scoreRaw: e.scoreRaw,
-		scoreMin: e.scoreMin,
-		scoreMax: e.scoreMax,
-		scoreScaled: e.scoreScaled,
-		location: e.location?.slice(0, 4000) ?? null,
-		historyLocation: e.location?.slice(0, 1000) ?? null,
-		sessionTime: e.sessionTime?.slice(0, 50) ?? null,
-		exit: e.exit?.slice(0, 20) ?? null,
-		satisfiedAt: e.satisfied ? c.now.toISOString() : null
-	};
-}
 
 function withStatus12(cmi: Tree, status: string): Tree {
 	const root = 'cmi' in cmi ? (cmi.cmi as Tree) : cmi;

@@ -12,9 +12,9 @@ import {
 import type { Audience, CompletionSource, UserStatus } from '../db/schema.ts';
 import type { EmailState } from '../email/mailer.ts';
 import type { Db } from '../db/types.ts';
-import { rowsOf } from '../db/migrate.ts';
+import { jsonColumn, rowsOf } from '../db/migrate.ts';
 import { uuidList } from '../db/uuid-list.ts';
-import { preparedPerDb, preparedSql, preparedSqlShapes } from '../db/prepared.ts';
+import { arrayLiteral, preparedPerDb, preparedSql, preparedSqlShapes } from '../db/prepared.ts';
 import {
 	DUE_SOON_DAYS,
 	RENEWAL_WINDOW_DAYS,
@@ -265,18 +265,17 @@ export async function obligationDrift(db: Db, exampleLimit = 20): Promise<DriftR
 				+ (select count(*) from days c full join (select * from obligation_day_tally where n <> 0) t using (organisation_id, team_id, course_id, kind, day) where c.n is distinct from t.n)
 				+ (select count(*) from months m full join (select * from completion_month_tally where n <> 0) t using (month, source) where m.n is distinct from t.n) as n`)
 	);
-	const r = (typeof raw === 'string' ? JSON.parse(raw) : raw) as Omit<
-		DriftReport,
-		'drift' | 'examples' | 'tallies'
-	> & {
-		examples: {
-			user_id: string;
-			course_id: string;
-			kind: DriftRow['kind'];
-			stored: Record<string, unknown> | null;
-			derived: Record<string, unknown> | null;
-		}[];
-	};
+	const r = jsonColumn<
+		Omit<DriftReport, 'drift' | 'examples' | 'tallies'> & {
+			examples: {
+				user_id: string;
+				course_id: string;
+				kind: DriftRow['kind'];
+				stored: Record<string, unknown> | null;
+				derived: Record<string, unknown> | null;
+			}[];
+		}
+	>(raw);
 	const n = (v: unknown) => Number(v ?? 0);
 	return {
 		checked: n(r.checked),
@@ -589,7 +588,7 @@ export async function dashboardFigures(
 	const [rows, names, teamNames, orgNames] = await Promise.all([
 		figuresQuery(db, shape, {
 			at: now.toISOString(),
-			orgs: `{${(scope.organisationIds ?? []).join(',')}}`,
+			orgs: arrayLiteral(scope.organisationIds ?? []),
 			teamId: scope.teamId ?? null,
 			courseId: scope.courseId ?? null
 		}),
@@ -830,13 +829,6 @@ export async function peopleStatus(
 	return { total: count, rows: rows.map(toPersonStatusRow) };
 }
 
-/**
- * Everything the drill-down shows of one person, in one query: their row, the organisations they
- * manage, their obligations with their status at `now`, every completion (voided ones included,
- * newest first), their assignments not withdrawn (soonest due first) and, while they have not set
- * a password, how their latest invitation went. Null when there is no such person in
- * `organisationIds` (null: any organisation), so one read also decides whether the actor may see them.
- */
 /** The drill-down's one query, built and prepared once (it runs on every person's page). */
 const personLearningQuery = preparedSql<
 	Record<string, unknown>,
@@ -868,6 +860,13 @@ const personLearningQuery = preparedSql<
 			and (${sql.placeholder('anyOrganisation')}::boolean or u.organisation_id = any(${sql.placeholder('organisationIds')}::uuid[]))`
 );
 
+/**
+ * Everything the drill-down shows of one person, in one query: their row, the organisations they
+ * manage, their obligations with their status at `now`, every completion (voided ones included,
+ * newest first), their assignments not withdrawn (soonest due first) and, while they have not set
+ * a password, how their latest invitation went. Null when there is no such person in
+ * `organisationIds` (null: any organisation), so one read also decides whether the actor may see them.
+ */
 export async function personLearningRow(
 	db: Db,
 	userId: string,
@@ -877,14 +876,13 @@ export async function personLearningRow(
 	const rows = await personLearningQuery(db, {
 		userId,
 		anyOrganisation: organisationIds === null,
-		// ids come from the session and the database, never from the request: a uuid[] literal
-		organisationIds: `{${(organisationIds ?? []).join(',')}}`,
+		organisationIds: arrayLiteral(organisationIds ?? []),
 		now: now.toISOString()
 	});
 	const [r] = rows;
 	if (!r) return null;
 	const date = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string));
-	const json = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
+	const json = jsonColumn;
 	type Row = Record<string, unknown>;
 	return {
 		person: {
